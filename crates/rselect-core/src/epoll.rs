@@ -1,0 +1,130 @@
+//! Wrapper for `epoll(7)` (Linux, Android).
+
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+
+use crate::sys::syscall;
+
+/// The kernel's `struct epoll_event` (packed on x86-64, as `libc` declares it).
+pub type EpollEvent = libc::epoll_event;
+
+/// An epoll instance; the descriptor is closed when it is dropped.
+#[derive(Debug)]
+pub struct Epoll {
+    fd: OwnedFd,
+}
+
+/// An empty event, for sizing buffers.
+#[must_use]
+pub const fn empty_event() -> EpollEvent {
+    EpollEvent { events: 0, u64: 0 }
+}
+
+impl Epoll {
+    /// `epoll_create1(EPOLL_CLOEXEC)`—a new instance, never inherited by
+    /// child processes.
+    ///
+    /// # Errors
+    /// `EMFILE`, `ENFILE`, `ENOMEM`.
+    ///
+    /// # References
+    /// - [Linux](https://man7.org/linux/man-pages/man2/epoll_create1.2.html)
+    pub fn new() -> io::Result<Self> {
+        let fd = syscall!(epoll_create1(libc::EPOLL_CLOEXEC))?;
+        // SAFETY: epoll_create1(2) returned a new descriptor that nothing else owns.
+        Ok(Self {
+            fd: unsafe { OwnedFd::from_raw_fd(fd) },
+        })
+    }
+
+    /// Takes ownership of an existing descriptor without checking it.
+    ///
+    /// # Safety
+    /// `fd` must be an open descriptor that nothing else will close.
+    #[must_use]
+    pub unsafe fn from_raw_fd(fd: RawFd) -> Self {
+        // SAFETY: guaranteed by the caller.
+        Self {
+            fd: unsafe { OwnedFd::from_raw_fd(fd) },
+        }
+    }
+
+    fn ctl(&self, op: libc::c_int, fd: RawFd, events: u32) -> io::Result<()> {
+        let mut ev = EpollEvent {
+            events,
+            u64: u64::from(fd as u32),
+        };
+        // SAFETY: `ev` is a valid epoll_event that the kernel only reads; the
+        // epoll descriptor is owned by `self`; `fd` is only looked up.
+        syscall!(epoll_ctl(self.fd.as_raw_fd(), op, fd, &raw mut ev))?;
+        Ok(())
+    }
+
+    /// `epoll_ctl(EPOLL_CTL_ADD)` with `data.fd = fd`.
+    ///
+    /// # Errors
+    /// `EEXIST` (already registered), `EPERM` (regular file), `EBADF`,
+    /// `EINVAL`, `ENOMEM`, `ENOSPC`.
+    ///
+    /// # References
+    /// - [Linux](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html)
+    pub fn add(&self, fd: RawFd, events: u32) -> io::Result<()> {
+        self.ctl(libc::EPOLL_CTL_ADD, fd, events)
+    }
+
+    /// `epoll_ctl(EPOLL_CTL_MOD)`.
+    ///
+    /// # Errors
+    /// `ENOENT` (not registered), `EBADF`, `EINVAL`.
+    pub fn modify(&self, fd: RawFd, events: u32) -> io::Result<()> {
+        self.ctl(libc::EPOLL_CTL_MOD, fd, events)
+    }
+
+    /// `epoll_ctl(EPOLL_CTL_DEL)`.
+    ///
+    /// # Errors
+    /// `ENOENT` (not registered), `EBADF` (closed descriptor).
+    pub fn delete(&self, fd: RawFd) -> io::Result<()> {
+        self.ctl(libc::EPOLL_CTL_DEL, fd, 0)
+    }
+
+    /// `epoll_wait(epfd, events, maxevents, timeout)`—fills the start of
+    /// `events` and returns how many were written. `timeout_ms < 0` waits
+    /// forever.
+    ///
+    /// # Errors
+    /// `EINTR`, `EBADF`, `EINVAL` (e.g. `events` longer than the kernel takes).
+    ///
+    /// # References
+    /// - [Linux](https://man7.org/linux/man-pages/man2/epoll_wait.2.html)
+    pub fn wait(&self, events: &mut [EpollEvent], timeout_ms: i32) -> io::Result<usize> {
+        let max = libc::c_int::try_from(events.len()).unwrap_or(libc::c_int::MAX);
+        // SAFETY: `events` is an exclusively borrowed buffer of at least `max`
+        // entries; the kernel writes at most `max` of them.
+        let n = syscall!(epoll_wait(
+            self.fd.as_raw_fd(),
+            events.as_mut_ptr(),
+            max,
+            timeout_ms
+        ))?;
+        Ok(n as usize)
+    }
+
+    /// Closes the descriptor, reporting `close(2)`'s error (which dropping
+    /// would ignore).
+    ///
+    /// # Errors
+    /// `EBADF` when the descriptor was closed behind the object's back, `EIO`.
+    pub fn close(self) -> io::Result<()> {
+        let fd = std::os::fd::IntoRawFd::into_raw_fd(self.fd);
+        // SAFETY: `fd` was owned by `self` and is closed exactly once here.
+        syscall!(close(fd))?;
+        Ok(())
+    }
+}
+
+impl AsRawFd for Epoll {
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}
