@@ -37,13 +37,20 @@ impl Epoll {
         })
     }
 
-    /// Takes ownership of an existing descriptor without checking it.
+    /// Takes ownership of the descriptor `fd` without checking it, as
+    /// Python's `epoll.fromfd()` does: closing or dropping the result closes
+    /// `fd`.
     ///
-    /// # Safety
-    /// `fd` must be an open descriptor that nothing else will close.
+    /// # Panics
+    /// When `fd` is negative.
     #[must_use]
-    pub unsafe fn from_raw_fd(fd: RawFd) -> Self {
-        // SAFETY: guaranteed by the caller.
+    pub fn adopt(fd: RawFd) -> Self {
+        assert!(fd >= 0, "negative file descriptor");
+        // SAFETY: `fd` is non-negative, as OwnedFd requires. Ownership is taken
+        // on the Python caller's word (the documented contract of
+        // `epoll.fromfd`); if it was not theirs to give, the consequence is a
+        // descriptor closed twice at the OS level, never memory unsafety:
+        // nothing is ever dereferenced through it.
         Self {
             fd: unsafe { OwnedFd::from_raw_fd(fd) },
         }
@@ -98,16 +105,7 @@ impl Epoll {
     /// # References
     /// - [Linux](https://man7.org/linux/man-pages/man2/epoll_wait.2.html)
     pub fn wait(&self, events: &mut [EpollEvent], timeout_ms: i32) -> io::Result<usize> {
-        let max = libc::c_int::try_from(events.len()).unwrap_or(libc::c_int::MAX);
-        // SAFETY: `events` is an exclusively borrowed buffer of at least `max`
-        // entries; the kernel writes at most `max` of them.
-        let n = syscall!(epoll_wait(
-            self.fd.as_raw_fd(),
-            events.as_mut_ptr(),
-            max,
-            timeout_ms
-        ))?;
-        Ok(n as usize)
+        wait_raw(self.fd.as_raw_fd(), events, timeout_ms)
     }
 
     /// Closes the descriptor, reporting `close(2)`'s error (which dropping
@@ -127,4 +125,24 @@ impl AsRawFd for Epoll {
     fn as_raw_fd(&self) -> RawFd {
         self.fd.as_raw_fd()
     }
+}
+
+/// [`Epoll::wait`] on a raw epoll descriptor, for callers that must not hold
+/// the owning object while they wait (another thread may close it meanwhile;
+/// the kernel then reports `EBADF` or keeps the instance alive until the wait
+/// ends).
+///
+/// # Errors
+/// `EINTR`, `EBADF`, `EINVAL` (not an epoll descriptor, or `events` longer
+/// than the kernel takes).
+///
+/// # References
+/// - [Linux](https://man7.org/linux/man-pages/man2/epoll_wait.2.html)
+pub fn wait_raw(epfd: RawFd, events: &mut [EpollEvent], timeout_ms: i32) -> io::Result<usize> {
+    let max = libc::c_int::try_from(events.len()).unwrap_or(libc::c_int::MAX);
+    // SAFETY: `events` is an exclusively borrowed buffer of at least `max`
+    // entries; the kernel writes at most `max` of them. `epfd` is only looked
+    // up by the kernel.
+    let n = syscall!(epoll_wait(epfd, events.as_mut_ptr(), max, timeout_ms))?;
+    Ok(n as usize)
 }

@@ -1,0 +1,53 @@
+# rselect: `make help` lists the targets.
+SHELL := /bin/bash
+PYTHONS = $(shell awk '{print $$2}' .venvs/pythons.txt 2>/dev/null)
+VERSIONS ?= 3.10 3.11 3.12 3.13
+
+.PHONY: help
+help: ## this list
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
+
+.PHONY: setup
+setup: ## build rselect and install it into .venvs/X.Y for every interpreter in VERSIONS
+	scripts/setup.sh $(VERSIONS)
+
+.PHONY: demo
+demo: ## build into .venv, show facilities and limits, compare select() with the stock module
+	scripts/setup.sh 3.11
+	.venvs/3.11/bin/python -m rselect info
+	.venvs/3.11/bin/python benches/demo.py
+
+.PHONY: test
+test: setup test-rust lint test-python conformance ## everything CI runs
+	@echo "make test: all green"
+
+.PHONY: test-rust
+test-rust: ## cargo tests of the core and the binding crate
+	cargo test --workspace --quiet
+
+.PHONY: test-python
+test-python: ## pytest (differential + behaviour) on every installed interpreter
+	@set -e; for py in $(PYTHONS); do \
+	  echo "== pytest on $$($$py -c 'import sys; print(sys.version.split()[0])')"; \
+	  (cd tests && $$py -m pytest -q -p no:cacheprovider .); \
+	done
+
+.PHONY: conformance
+conformance: ## CPython's own tests, stock select vs rselect, on every installed interpreter
+	.venv/bin/python tools/conformance.py $(addprefix --python ,$(PYTHONS))
+	@if [ -s .venvs/missing.txt ]; then echo "conformance: interpreters MISSING: $$(cat .venvs/missing.txt | xargs)"; fi
+
+.PHONY: lint
+lint: ## rustfmt, clippy -D warnings, ruff
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
+	.venv/bin/ruff check python tests tools benches
+	.venv/bin/ruff format --check python tests tools benches
+
+.PHONY: bench
+bench: ## select() benchmarks, stock vs rselect side by side (pyperf)
+	.venvs/3.11/bin/python benches/bench_select.py --fast -o results/bench_select.json
+
+.PHONY: clean
+clean:
+	rm -rf target dist .venv .venvs

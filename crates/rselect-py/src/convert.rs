@@ -1,0 +1,156 @@
+//! Python objects → plain Rust values, with CPython's converters and messages.
+
+use std::os::fd::RawFd;
+
+use pyo3::exceptions::{PyOverflowError, PyRuntimeWarning, PyTypeError, PyValueError};
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyFloat, PyInt};
+use rselect_core::time::{self, Round, TimeError};
+
+use crate::errors;
+use crate::version;
+
+/// `PyObject_AsFileDescriptor`: an `int`, or an object whose `fileno()`
+/// returns one; negative values are refused.
+pub fn fildes(obj: &Bound<'_, PyAny>) -> PyResult<RawFd> {
+    let fd = if let Ok(int) = obj.cast::<PyInt>() {
+        if obj.is_exact_instance_of::<PyBool>() && version::at_least(3, 13) {
+            let py = obj.py();
+            PyErr::warn(
+                py,
+                &py.get_type::<PyRuntimeWarning>(),
+                c"bool is used as a file descriptor",
+                1,
+            )?;
+        }
+        c_int_of_int(int)?
+    } else {
+        let py = obj.py();
+        let Some(method) = obj.getattr_opt(intern!(py, "fileno"))? else {
+            return Err(PyTypeError::new_err(
+                "argument must be an int, or have a fileno() method.",
+            ));
+        };
+        let result = method.call0()?;
+        let Ok(int) = result.cast::<PyInt>() else {
+            return Err(PyTypeError::new_err("fileno() returned a non-integer"));
+        };
+        c_int_of_int(int)?
+    };
+    if fd < 0 {
+        return Err(PyValueError::new_err(format!(
+            "file descriptor cannot be a negative integer ({fd})"
+        )));
+    }
+    Ok(fd)
+}
+
+fn c_int_of_int(int: &Bound<'_, PyInt>) -> PyResult<i32> {
+    match int.extract::<i64>() {
+        Ok(v) => i32::try_from(v).map_err(|_| errors::c_int_overflow()),
+        Err(_) => Err(errors::c_int_overflow()),
+    }
+}
+
+/// A C `int` argument (argument clinic's `int` converter): `int` or any
+/// `__index__` object.
+pub fn c_int(obj: &Bound<'_, PyAny>) -> PyResult<i32> {
+    let py = obj.py();
+    match obj.extract::<i64>() {
+        Ok(v) => i32::try_from(v).map_err(|_| errors::c_int_overflow()),
+        Err(e) if e.is_instance_of::<PyOverflowError>(py) => Err(errors::c_int_overflow()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The `unsigned short` event-mask converter of poll objects
+/// (`_PyLong_UnsignedShort_Converter`, CPython 3.10-3.13).
+pub fn ushort_mask(obj: &Bound<'_, PyAny>) -> PyResult<u16> {
+    let Ok(int) = obj.cast::<PyInt>() else {
+        return Err(PyTypeError::new_err("an integer is required"));
+    };
+    let too_large = || PyOverflowError::new_err("Python int too large for C unsigned short");
+    match int.extract::<i64>() {
+        Ok(v) if v < 0 => Err(PyValueError::new_err("value must be positive")),
+        Ok(v) => u16::try_from(v).map_err(|_| too_large()),
+        Err(_) => {
+            if int.lt(0)? {
+                Err(PyValueError::new_err("value must be positive"))
+            } else if int.extract::<u64>().is_ok() {
+                Err(too_large())
+            } else {
+                Err(PyOverflowError::new_err(
+                    "Python int too large to convert to C unsigned long",
+                ))
+            }
+        }
+    }
+}
+
+/// The 32-bit *bitwise* unsigned converter of epoll event masks: any integer
+/// or `__index__` object, reduced modulo 2**32.
+pub fn u32_bitwise(obj: &Bound<'_, PyAny>) -> PyResult<u32> {
+    let py = obj.py();
+    match obj.extract::<i64>() {
+        Ok(v) => Ok(v as u32),
+        Err(e) if e.is_instance_of::<PyOverflowError>(py) => {
+            let index = py
+                .import(intern!(py, "operator"))?
+                .call_method1(intern!(py, "index"), (obj,))?;
+            index.bitand(0xffff_ffff_u32)?.extract::<u32>()
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn time_error(err: TimeError) -> PyErr {
+    match err {
+        TimeError::NotANumber => PyValueError::new_err("Invalid value NaN (not a number)"),
+        // CPython 3.10 reports a float out of range like an integer one.
+        TimeError::FloatOutOfRange if version::at_least(3, 11) => {
+            PyOverflowError::new_err("timestamp out of range for platform time_t")
+        }
+        TimeError::FloatOutOfRange | TimeError::IntOutOfRange => {
+            PyOverflowError::new_err(if version::at_least(3, 13) {
+                "timestamp too large to convert to C PyTime_t"
+            } else {
+                "timestamp too large to convert to C _PyTime_t"
+            })
+        }
+    }
+}
+
+/// `_PyTime_FromSecondsObject` / `_PyTime_FromMillisecondsObject`: a float or
+/// an integer (`__index__`) count of `unit_ns` units → nanoseconds.
+///
+/// A `TypeError` from here means "not a number"; callers replace it with
+/// their own message.
+pub fn pytime(obj: &Bound<'_, PyAny>, unit_ns: i64, round: Round) -> PyResult<i64> {
+    let py = obj.py();
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        return time::ns_from_f64(f.value(), unit_ns, round).map_err(|e| time_error(e));
+    }
+    let v = match obj.extract::<i64>() {
+        Ok(v) => v,
+        Err(e) if e.is_instance_of::<PyOverflowError>(py) => {
+            return Err(time_error(TimeError::IntOutOfRange))
+        }
+        Err(e) => return Err(e),
+    };
+    time::ns_from_i64(v, unit_ns).map_err(|e| time_error(e))
+}
+
+/// The millisecond timeout of `poll.poll()` and `devpoll.poll()`:
+/// `(ms for the first call, deadline ns when >= 0)`; `None` waits forever.
+pub fn poll_timeout_ms(timeout: Option<&Bound<'_, PyAny>>) -> PyResult<(i32, Option<i64>)> {
+    let Some(obj) = timeout.filter(|o| !o.is_none()) else {
+        return Ok((-1, None));
+    };
+    let ns = pytime(obj, time::NS_PER_MS, Round::Up).map_err(|e| {
+        errors::replace_type_error(obj.py(), e, "timeout must be an integer or None")
+    })?;
+    let ms = time::ns_to_ms(ns, Round::Up);
+    let ms = i32::try_from(ms).map_err(|_| errors::timeout_too_large())?;
+    Ok((ms.max(-1), (ns >= 0).then_some(ns)))
+}

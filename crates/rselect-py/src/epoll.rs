@@ -1,0 +1,296 @@
+//! `select.epoll`.
+
+use std::cell::RefCell;
+use std::os::fd::{AsRawFd, RawFd};
+use std::sync::{Mutex, PoisonError};
+
+use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyTuple, PyType};
+use rselect_core::epoll::{empty_event, Epoll as CoreEpoll, EpollEvent};
+use rselect_core::intr::{self, Attempt, Outcome, RetryError};
+use rselect_core::time::{self, Round};
+
+use crate::convert;
+use crate::errors;
+
+/// `maxevents=-1` means FD_SETSIZE - 1 events per call, as in CPython.
+const DEFAULT_MAXEVENTS: usize = libc::FD_SETSIZE as usize - 1;
+/// `register()`'s default: `EPOLLIN | EPOLLPRI | EPOLLOUT`.
+const DEFAULT_MASK: u32 = (libc::EPOLLIN | libc::EPOLLPRI | libc::EPOLLOUT) as u32;
+/// The kernel refuses more (`EP_MAX_EVENTS = INT_MAX / sizeof(struct epoll_event)`).
+const KERNEL_MAXEVENTS: usize = i32::MAX as usize / std::mem::size_of::<EpollEvent>();
+
+thread_local! {
+    /// One event buffer per thread, reused by every epoll object's `poll()`:
+    /// several threads may poll one object at once, and a thread's buffer is
+    /// never shared, so no lock is needed and nothing is allocated per call.
+    static EVENTS: RefCell<Vec<EpollEvent>> = const { RefCell::new(Vec::new()) };
+}
+
+/// select.epoll(sizehint=-1, flags=0)
+/// --
+///
+/// Returns an epolling object
+///
+/// sizehint must be a positive integer or -1 for the default size. The
+/// sizehint is used to optimize internal data structures. It doesn't limit
+/// the maximum number of monitored events.
+#[derive(Debug)]
+#[pyclass(name = "epoll", module = "select", frozen)]
+pub struct Epoll {
+    inner: Mutex<Option<CoreEpoll>>,
+}
+
+impl Epoll {
+    fn with<T>(&self, f: impl FnOnce(&CoreEpoll) -> T) -> PyResult<T> {
+        let guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        match guard.as_ref() {
+            Some(ep) => Ok(f(ep)),
+            None => Err(errors::closed("epoll")),
+        }
+    }
+
+    fn raw_fd(&self) -> PyResult<RawFd> {
+        self.with(AsRawFd::as_raw_fd)
+    }
+
+    fn wrap(ep: CoreEpoll) -> Self {
+        Self {
+            inner: Mutex::new(Some(ep)),
+        }
+    }
+
+    fn create(py: Python<'_>) -> PyResult<Self> {
+        CoreEpoll::new()
+            .map(Self::wrap)
+            .map_err(|e| errors::os_error(py, &e))
+    }
+
+    fn ctl(
+        &self,
+        py: Python<'_>,
+        op: impl FnOnce(&CoreEpoll) -> std::io::Result<()>,
+    ) -> PyResult<()> {
+        self.with(op)?.map_err(|e| errors::os_error(py, &e))
+    }
+}
+
+#[pymethods]
+impl Epoll {
+    #[new]
+    #[pyo3(signature = (sizehint = -1, flags = 0))]
+    fn py_new(
+        py: Python<'_>,
+        #[pyo3(from_py_with = convert::c_int)] sizehint: i32,
+        #[pyo3(from_py_with = convert::c_int)] flags: i32,
+    ) -> PyResult<Self> {
+        // -1 is the default; every other value must be positive.
+        if sizehint != -1 && sizehint <= 0 {
+            return Err(PyValueError::new_err("negative sizehint"));
+        }
+        if flags != 0 && flags != libc::EPOLL_CLOEXEC {
+            return Err(PyOSError::new_err("invalid flags"));
+        }
+        Self::create(py)
+    }
+
+    /// True if the epoll handler is closed
+    #[getter]
+    fn closed(&self) -> bool {
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_none()
+    }
+
+    /// Close the epoll control file descriptor.
+    ///
+    /// Further operations on the epoll object will raise an exception.
+    #[pyo3(text_signature = "($self, /)")]
+    fn close(&self, py: Python<'_>) {
+        let taken = self.inner.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(ep) = taken {
+            // CPython up to 3.14 ignores errors of close(2) here.
+            let _ = py.detach(move || ep.close());
+        }
+    }
+
+    /// Return the epoll control file descriptor.
+    #[pyo3(text_signature = "($self, /)")]
+    fn fileno(&self) -> PyResult<RawFd> {
+        self.raw_fd()
+    }
+
+    /// Create an epoll object from a given control fd.
+    #[classmethod]
+    #[pyo3(signature = (fd, /), text_signature = "($type, fd, /)")]
+    fn fromfd(
+        _cls: &Bound<'_, PyType>,
+        py: Python<'_>,
+        #[pyo3(from_py_with = convert::c_int)] fd: i32,
+    ) -> PyResult<Self> {
+        match fd {
+            // -1 is CPython's internal "create a new instance" sentinel.
+            -1 => Self::create(py),
+            fd if fd < -1 => Err(errors::from_errno(py, 0)),
+            // SAFETY-free: ownership of an arbitrary descriptor is taken on
+            // the caller's word, as CPython does.
+            fd => Ok(Self::wrap(CoreEpoll::adopt(fd))),
+        }
+    }
+
+    /// Registers a new fd or raises an OSError if the fd is already registered.
+    ///
+    ///   fd
+    ///     the target file descriptor of the operation
+    ///   eventmask
+    ///     a bit set composed of the various EPOLL constants
+    ///
+    /// The epoll interface supports all file descriptors that support poll.
+    #[pyo3(
+        signature = (fd, eventmask = DEFAULT_MASK),
+        text_signature = "($self, /, fd,\n         eventmask=select.EPOLLIN | select.EPOLLPRI | select.EPOLLOUT)"
+    )]
+    fn register(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = convert::fildes)] fd: RawFd,
+        #[pyo3(from_py_with = convert::u32_bitwise)] eventmask: u32,
+    ) -> PyResult<()> {
+        self.ctl(py, |ep| ep.add(fd, eventmask))
+    }
+
+    /// Modify event mask for a registered file descriptor.
+    ///
+    ///   fd
+    ///     the target file descriptor of the operation
+    ///   eventmask
+    ///     a bit set composed of the various EPOLL constants
+    #[pyo3(signature = (fd, eventmask), text_signature = "($self, /, fd, eventmask)")]
+    fn modify(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = convert::fildes)] fd: RawFd,
+        #[pyo3(from_py_with = convert::u32_bitwise)] eventmask: u32,
+    ) -> PyResult<()> {
+        self.ctl(py, |ep| ep.modify(fd, eventmask))
+    }
+
+    /// Remove a registered file descriptor from the epoll object.
+    ///
+    ///   fd
+    ///     the target file descriptor of the operation
+    #[pyo3(signature = (fd), text_signature = "($self, /, fd)")]
+    fn unregister(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = convert::fildes)] fd: RawFd,
+    ) -> PyResult<()> {
+        self.ctl(py, |ep| ep.delete(fd))
+    }
+
+    /// Wait for events on the epoll file descriptor.
+    ///
+    ///   timeout
+    ///     the maximum time to wait in seconds (as float);
+    ///     a timeout of None or -1 makes poll wait indefinitely
+    ///   maxevents
+    ///     the maximum number of events returned; -1 means no limit
+    ///
+    /// Returns a list containing any descriptors that have events to report,
+    /// as a list of (fd, events) 2-tuples.
+    #[pyo3(
+        signature = (timeout = None, maxevents = -1),
+        text_signature = "($self, /, timeout=None, maxevents=-1)"
+    )]
+    fn poll<'py>(
+        &self,
+        py: Python<'py>,
+        timeout: Option<&Bound<'py, PyAny>>,
+        #[pyo3(from_py_with = convert::c_int)] maxevents: i32,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let epfd = self.raw_fd()?;
+        let (first_ms, deadline_ns) = match timeout.filter(|t| !t.is_none()) {
+            None => (-1, None),
+            Some(obj) => {
+                let ns = convert::pytime(obj, time::NS_PER_SEC, Round::Up).map_err(|e| {
+                    errors::replace_type_error(py, e, "timeout must be an integer or None")
+                })?;
+                let ms = time::ns_to_ms(ns, Round::Ceiling);
+                let ms = i32::try_from(ms).map_err(|_| errors::timeout_too_large())?;
+                (ms.max(-1), (ns >= 0).then_some(ns))
+            }
+        };
+        let maxevents = match maxevents {
+            -1 => DEFAULT_MAXEVENTS,
+            n if n < 1 => {
+                return Err(PyValueError::new_err(format!(
+                    "maxevents must be greater than 0, got {n}"
+                )))
+            }
+            n => n as usize,
+        };
+        if maxevents > KERNEL_MAXEVENTS {
+            return Err(errors::from_errno(py, libc::EINVAL));
+        }
+        let mut buf = EVENTS.with_borrow_mut(std::mem::take);
+        if buf.len() < maxevents {
+            buf.resize(maxevents, empty_event());
+        }
+        let outcome = intr::retry(
+            deadline_ns,
+            || py.check_signals(),
+            |attempt| {
+                let ms = match attempt {
+                    Attempt::First | Attempt::Again => first_ms,
+                    Attempt::Remaining(ns) => {
+                        i32::try_from(time::ns_to_ms(ns, Round::Ceiling)).unwrap_or(i32::MAX)
+                    }
+                };
+                let events = &mut buf[..maxevents];
+                py.detach(move || rselect_core::epoll::wait_raw(epfd, events, ms))
+            },
+        );
+        let result = match outcome {
+            Ok(Outcome::Done(n)) => build_events(py, &buf[..n]),
+            Ok(Outcome::TimedOut) => Ok(PyList::empty(py)),
+            Err(RetryError::Hook(err)) => Err(err),
+            Err(RetryError::Os(err)) => Err(errors::os_error(py, &err)),
+        };
+        EVENTS.with_borrow_mut(|slot| {
+            if slot.len() < buf.len() {
+                *slot = buf;
+            }
+        });
+        result
+    }
+
+    #[pyo3(text_signature = "($self, /)")]
+    fn __enter__(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
+        slf.get().raw_fd()?;
+        Ok(slf)
+    }
+
+    #[pyo3(signature = (exc_type = None, exc_value = None, exc_tb = None, /))]
+    fn __exit__<'py>(
+        slf: &Bound<'py, Self>,
+        exc_type: Option<&Bound<'py, PyAny>>,
+        exc_value: Option<&Bound<'py, PyAny>>,
+        exc_tb: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let _ = (exc_type, exc_value, exc_tb);
+        slf.call_method0(pyo3::intern!(slf.py(), "close"))
+    }
+}
+
+fn build_events<'py>(py: Python<'py>, events: &[EpollEvent]) -> PyResult<Bound<'py, PyList>> {
+    let tuples = events
+        .iter()
+        .map(|ev| {
+            let (fd, mask) = (ev.u64 as u32 as i32, ev.events);
+            PyTuple::new(py, [fd.into_pyobject(py)?, mask.into_pyobject(py)?])
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    PyList::new(py, tuples)
+}

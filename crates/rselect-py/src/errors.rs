@@ -1,0 +1,59 @@
+//! Python exceptions with CPython's types and messages.
+//!
+//! OS errors are built as `OSError(errno, strerror)`: CPython's `OSError`
+//! constructor then picks the subclass (`FileNotFoundError`, ...) and fills
+//! `.errno` and `.strerror`, exactly as `PyErr_SetFromErrno` does. PyO3's
+//! blanket `From<io::Error>` would pass only a message and lose `.errno`.
+
+use std::io;
+
+use pyo3::exceptions::{PyOSError, PyOverflowError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+
+/// `OSError(errno, os.strerror(errno))` for an OS error; an error without an
+/// errno (never produced by the core) becomes `OSError(str(err))`.
+pub fn os_error(py: Python<'_>, err: &io::Error) -> PyErr {
+    match err.raw_os_error() {
+        Some(errno) => from_errno(py, errno),
+        None => PyOSError::new_err(err.to_string()),
+    }
+}
+
+/// `OSError(errno, strerror)`, where `strerror` is the C library's text for
+/// `errno`, taken from `os.strerror` so that it is the interpreter's own.
+pub fn from_errno(py: Python<'_>, errno: i32) -> PyErr {
+    static STRERROR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let text = STRERROR
+        .get_or_try_init(py, || {
+            Ok::<_, PyErr>(py.import("os")?.getattr("strerror")?.unbind())
+        })
+        .and_then(|f| f.bind(py).call1((errno,)))
+        .map_or_else(|_| "Error".into_pyobject(py).unwrap().into_any(), |s| s);
+    PyOSError::new_err((errno, text.unbind()))
+}
+
+/// `ValueError: I/O operation on closed <what> object`.
+pub fn closed(what: &str) -> PyErr {
+    PyValueError::new_err(format!("I/O operation on closed {what} object"))
+}
+
+/// `OverflowError: Python int too large to convert to C int`.
+pub fn c_int_overflow() -> PyErr {
+    PyOverflowError::new_err("Python int too large to convert to C int")
+}
+
+/// `OverflowError: timeout is too large` (poll, epoll, devpoll).
+pub fn timeout_too_large() -> PyErr {
+    PyOverflowError::new_err("timeout is too large")
+}
+
+/// Replaces a `TypeError` with `TypeError(message)`, as CPython's timeout
+/// parsers do; other exceptions pass through.
+pub fn replace_type_error(py: Python<'_>, err: PyErr, message: &'static str) -> PyErr {
+    if err.is_instance_of::<PyTypeError>(py) {
+        PyTypeError::new_err(message)
+    } else {
+        err
+    }
+}

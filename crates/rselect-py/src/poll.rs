@@ -1,0 +1,162 @@
+//! `select.poll()` and poll objects.
+
+use std::os::fd::RawFd;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use pyo3::exceptions::{PyKeyError, PyRuntimeError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyTuple};
+use rselect_core::intr::{self, Attempt, Outcome, RetryError};
+use rselect_core::poll::{self as core_poll, PollFd, PollSet, PollSetError};
+use rselect_core::time::{self, Round};
+
+use crate::convert;
+use crate::errors;
+
+/// Returns a polling object.
+///
+/// This object supports registering and unregistering file descriptors, and then
+/// polling them for I/O events.
+#[pyfunction(name = "poll")]
+#[pyo3(text_signature = "($module, /)")]
+pub fn new_poll() -> Poll {
+    Poll {
+        state: Mutex::new(PollSet::new()),
+    }
+}
+
+/// A poll object: descriptors registered with event masks, in registration
+/// order, waited on with `poll(2)`.
+#[derive(Debug)]
+#[pyclass(name = "poll", module = "select", frozen)]
+pub struct Poll {
+    state: Mutex<PollSet>,
+}
+
+impl Poll {
+    fn state(&self) -> MutexGuard<'_, PollSet> {
+        // No code panics while holding the lock, but a poisoned lock still
+        // holds consistent bookkeeping.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+const DEFAULT_MASK: u16 = (libc::POLLIN | libc::POLLPRI | libc::POLLOUT) as u16;
+
+#[pymethods]
+impl Poll {
+    #[new]
+    fn py_new() -> PyResult<Self> {
+        Err(PyTypeError::new_err("cannot create 'select.poll' instances"))
+    }
+
+    /// Register a file descriptor with the polling object.
+    ///
+    ///   fd
+    ///     either an integer, or an object with a fileno() method returning an int
+    ///   eventmask
+    ///     an optional bitmask describing the type of events to check for
+    #[pyo3(
+        signature = (fd, eventmask = DEFAULT_MASK, /),
+        text_signature = "($self, fd,\n         eventmask=select.POLLIN | select.POLLPRI | select.POLLOUT, /)"
+    )]
+    fn register(
+        &self,
+        #[pyo3(from_py_with = convert::fildes)] fd: RawFd,
+        #[pyo3(from_py_with = convert::ushort_mask)] eventmask: u16,
+    ) {
+        self.state().register(fd, eventmask as i16);
+    }
+
+    /// Modify an already registered file descriptor.
+    ///
+    ///   fd
+    ///     either an integer, or an object with a fileno() method returning
+    ///     an int
+    ///   eventmask
+    ///     a bitmask describing the type of events to check for
+    #[pyo3(signature = (fd, eventmask, /), text_signature = "($self, fd, eventmask, /)")]
+    fn modify(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = convert::fildes)] fd: RawFd,
+        #[pyo3(from_py_with = convert::ushort_mask)] eventmask: u16,
+    ) -> PyResult<()> {
+        self.state()
+            .modify(fd, eventmask as i16)
+            .map_err(|_| errors::from_errno(py, libc::ENOENT))
+    }
+
+    /// Remove a file descriptor being tracked by the polling object.
+    #[pyo3(signature = (fd, /), text_signature = "($self, fd, /)")]
+    fn unregister(&self, #[pyo3(from_py_with = convert::fildes)] fd: RawFd) -> PyResult<()> {
+        self.state()
+            .unregister(fd)
+            .map_err(|_| PyKeyError::new_err(fd))
+    }
+
+    /// Polls the set of registered file descriptors.
+    ///
+    ///   timeout
+    ///     The maximum time to wait in milliseconds, or else None (or a negative
+    ///     value) to wait indefinitely.
+    ///
+    /// Returns a list containing any descriptors that have events or errors to
+    /// report, as a list of (fd, event) 2-tuples.
+    #[pyo3(signature = (timeout = None, /), text_signature = "($self, timeout=None, /)")]
+    fn poll<'py>(
+        &self,
+        py: Python<'py>,
+        timeout: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let (first_ms, deadline_ns) = convert::poll_timeout_ms(timeout)?;
+        let mut fds = self.state().begin().map_err(|e| match e {
+            PollSetError::Busy => PyRuntimeError::new_err("concurrent poll() invocation"),
+            PollSetError::NotRegistered | PollSetError::Missing => unreachable!("begin() only reports Busy"),
+        })?;
+        let outcome = intr::retry(
+            deadline_ns,
+            || py.check_signals(),
+            |attempt| {
+                let ms = match attempt {
+                    Attempt::First | Attempt::Again => first_ms,
+                    Attempt::Remaining(ns) => {
+                        i32::try_from(time::ns_to_ms(ns, Round::Ceiling)).unwrap_or(i32::MAX)
+                    }
+                };
+                let fds = &mut fds;
+                py.detach(move || core_poll::poll(fds, ms))
+            },
+        );
+        // Copy out what is ready before giving the array back, so that no
+        // Python object is created while the bookkeeping is lent out.
+        let ready: Vec<(i32, u16)> = match &outcome {
+            Ok(Outcome::Done(n)) if *n > 0 => ready_entries(&fds, *n),
+            _ => Vec::new(),
+        };
+        self.state().finish(fds);
+        match outcome {
+            Ok(_) => {}
+            Err(RetryError::Hook(err)) => return Err(err),
+            Err(RetryError::Os(err)) => return Err(errors::os_error(py, &err)),
+        }
+        let tuples = ready
+            .into_iter()
+            .map(|(fd, ev)| PyTuple::new(py, [fd.into_pyobject(py)?, u32::from(ev).into_pyobject(py)?]))
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, tuples)
+    }
+}
+
+fn ready_entries(fds: &[PollFd], n: usize) -> Vec<(i32, u16)> {
+    let mut out = Vec::with_capacity(n);
+    for p in fds {
+        if p.revents != 0 {
+            out.push((p.fd, p.revents as u16));
+            if out.len() == n {
+                break;
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,196 @@
+//! `select.select(rlist, wlist, xlist, timeout=None, /)`.
+
+use std::os::fd::RawFd;
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyTuple};
+use rselect_core::intr::{self, Attempt, Outcome, RetryError};
+use rselect_core::select::{self as core_select, Micros};
+use rselect_core::time::{self, Round};
+use rselect_core::FdSet;
+
+use crate::convert;
+use crate::errors;
+
+/// The items of one argument list with their descriptors, in input order.
+struct Watched<'py> {
+    items: Vec<(Bound<'py, PyAny>, RawFd)>,
+    set: FdSet,
+}
+
+impl<'py> Watched<'py> {
+    /// `seq2set`: converts every item (calling `fileno()` once each) and sets
+    /// its bit. `max_fd` is raised to the largest descriptor seen.
+    fn collect(arg: &Bound<'py, PyAny>, max_fd: &mut RawFd) -> PyResult<Self> {
+        let py = arg.py();
+        let seq = fast_sequence(arg)?;
+        let limit = core_select::fd_limit();
+        let mut items = Vec::new();
+        let mut set = FdSet::new();
+        let mut add = |item: Bound<'py, PyAny>| -> PyResult<()> {
+            let fd = convert::fildes(&item)?;
+            if fd >= limit {
+                return Err(PyValueError::new_err(
+                    "filedescriptor out of range in select()",
+                ));
+            }
+            *max_fd = (*max_fd).max(fd);
+            set.insert(fd);
+            if core_select::MAX_PER_SET.is_some_and(|max| items.len() >= max) {
+                return Err(PyValueError::new_err("too many file descriptors in select()"));
+            }
+            items.push((item, fd));
+            Ok(())
+        };
+        if let Ok(list) = seq.cast::<PyList>() {
+            // The length is read again at every step: a `fileno()` that
+            // shrinks the list shortens the loop, as in CPython.
+            let mut i = 0;
+            while i < list.len() {
+                add(list.get_item(i)?)?;
+                i += 1;
+            }
+        } else {
+            let tuple = seq.cast::<PyTuple>().map_err(PyErr::from)?;
+            for item in tuple.iter() {
+                add(item)?;
+            }
+        }
+        let _ = py;
+        Ok(Self { items, set })
+    }
+
+    /// A new list of the original objects whose descriptor is in the result set.
+    fn ready(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let ready = self
+            .items
+            .iter()
+            .filter(|(_, fd)| self.set.contains(*fd))
+            .map(|(obj, _)| obj);
+        PyList::new(py, ready.collect::<Vec<_>>())
+    }
+
+    fn set_for_call(&mut self) -> Option<&mut FdSet> {
+        // An empty list is passed as NULL (CPython 3.11+, bpo-40280).
+        if self.items.is_empty() {
+            None
+        } else {
+            Some(&mut self.set)
+        }
+    }
+}
+
+/// `PySequence_Fast`: exact lists and tuples as they are, anything else
+/// materialised into a new list first.
+fn fast_sequence<'py>(arg: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    if arg.is_exact_instance_of::<PyList>() || arg.is_exact_instance_of::<PyTuple>() {
+        return Ok(arg.clone());
+    }
+    let py = arg.py();
+    let iter = arg.try_iter().map_err(|e| {
+        if e.is_instance_of::<PyTypeError>(py) {
+            PyTypeError::new_err("arguments 1-3 must be sequences")
+        } else {
+            e
+        }
+    })?;
+    Ok(py.get_type::<PyList>().call1((iter,))?)
+}
+
+/// Wait until one or more file descriptors are ready for some kind of I/O.
+///
+/// The first three arguments are iterables of file descriptors to be waited for:
+/// rlist -- wait until ready for reading
+/// wlist -- wait until ready for writing
+/// xlist -- wait for an "exceptional condition"
+/// If only one kind of condition is required, pass [] for the other lists.
+///
+/// A file descriptor is either a socket or file object, or a small integer
+/// gotten from a fileno() method call on one of those.
+///
+/// The optional 4th argument specifies a timeout in seconds; it may be
+/// a floating-point number to specify fractions of seconds.  If it is absent
+/// or None, the call will never time out.
+///
+/// The return value is a tuple of three lists corresponding to the first three
+/// arguments; each contains the subset of the corresponding file descriptors
+/// that are ready.
+///
+/// On Linux, descriptors above 1023 are accepted (the stdlib module refuses
+/// them); the cost of a call grows with the highest descriptor, as with the
+/// C call.
+#[pyfunction]
+#[pyo3(
+    signature = (rlist, wlist, xlist, timeout = None, /),
+    text_signature = "($module, rlist, wlist, xlist, timeout=None, /)"
+)]
+pub fn select<'py>(
+    py: Python<'py>,
+    rlist: &Bound<'py, PyAny>,
+    wlist: &Bound<'py, PyAny>,
+    xlist: &Bound<'py, PyAny>,
+    timeout: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    // 1. The timeout, before the lists are touched.
+    let timeout_ns = match timeout.filter(|t| !t.is_none()) {
+        None => None,
+        Some(obj) => {
+            let ns = convert::pytime(obj, time::NS_PER_SEC, Round::Up).map_err(|e| {
+                errors::replace_type_error(py, e, "timeout must be a float or None")
+            })?;
+            let us = time::ns_to_us(ns, Round::Up);
+            if time::us_to_timeval_parts(us).0 < 0 {
+                return Err(PyValueError::new_err("timeout must be non-negative"));
+            }
+            Some(ns)
+        }
+    };
+    let first_timeout = timeout_ns.map(|ns| Micros(time::ns_to_us(ns, Round::Up)));
+
+    // 2. The lists, each converted completely before the next.
+    let mut max_fd: RawFd = -1;
+    let mut r = Watched::collect(rlist, &mut max_fd)?;
+    let mut w = Watched::collect(wlist, &mut max_fd)?;
+    let mut x = Watched::collect(xlist, &mut max_fd)?;
+    let nfds = max_fd + 1;
+    for watched in [&mut r, &mut w, &mut x] {
+        watched.set.reserve_nfds(nfds as usize);
+    }
+
+    // 3. The wait, without the GIL, retried after signals (PEP 475).
+    let outcome = {
+        let (rs, ws, xs) = (r.set_for_call(), w.set_for_call(), x.set_for_call());
+        let mut sets = (rs, ws, xs);
+        intr::retry(
+            timeout_ns,
+            || py.check_signals(),
+            |attempt| {
+                let tv = match attempt {
+                    Attempt::First | Attempt::Again => first_timeout,
+                    Attempt::Remaining(ns) => Some(Micros(time::ns_to_us(ns, Round::Ceiling))),
+                };
+                let (rs, ws, xs) = (
+                    sets.0.as_deref_mut(),
+                    sets.1.as_deref_mut(),
+                    sets.2.as_deref_mut(),
+                );
+                py.detach(|| core_select::select(nfds, rs, ws, xs, tv))
+            },
+        )
+    };
+    match outcome {
+        Ok(Outcome::Done(_)) => {}
+        Ok(Outcome::TimedOut) => {
+            // bpo-35310: the deadline passed after a signal; report nothing ready.
+            for watched in [&mut r, &mut w, &mut x] {
+                watched.set.clear();
+            }
+        }
+        Err(RetryError::Hook(err)) => return Err(err),
+        Err(RetryError::Os(err)) => return Err(errors::os_error(py, &err)),
+    }
+
+    // 4. Three new lists of the original objects, in input order.
+    PyTuple::new(py, [r.ready(py)?, w.ready(py)?, x.ready(py)?])
+}

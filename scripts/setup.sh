@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Build rselect and install it into one virtual environment per interpreter.
+#
+#   scripts/setup.sh [VERSION ...]     default: 3.10 3.11 3.12 3.13
+#
+# Interpreters are looked up under pyenv, then as pythonX.Y on PATH. A missing
+# one is reported (and listed in .venvs/missing.txt), never silently skipped.
+# Result: .venvs/X.Y/bin/python with rselect and the test tools installed;
+# .venvs/pythons.txt lists the ready ones. The build tool (maturin) lives in
+# .venv, which `make demo` uses too.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+versions=("$@")
+[ ${#versions[@]} -gt 0 ] || versions=(3.10 3.11 3.12 3.13)
+profile=${RSELECT_PROFILE:-release}
+
+find_python() {
+    local v=$1 root d
+    if command -v pyenv >/dev/null 2>&1; then
+        root=$(pyenv root)
+        for d in $(ls -d "$root"/versions/"$v".* 2>/dev/null | sort -V -r); do
+            case "$d" in *[a-z]*/versions/*[a-z]*) continue ;; esac  # no -dev/t builds
+            if [ -x "$d/bin/python3" ]; then echo "$d/bin/python3"; return; fi
+        done
+    fi
+    command -v "python$v" 2>/dev/null || true
+}
+
+mkdir -p .venvs dist
+: > .venvs/pythons.txt
+: > .venvs/missing.txt
+
+# The build tool's own environment.
+if [ ! -x .venv/bin/maturin ]; then
+    base=$(find_python 3.11); [ -n "$base" ] || base=$(command -v python3)
+    "$base" -m venv .venv
+    .venv/bin/pip install -q --upgrade pip
+    .venv/bin/pip install -q -r requirements-dev.txt
+fi
+
+interpreters=()
+for v in "${versions[@]}"; do
+    py=$(find_python "$v")
+    if [ -z "$py" ]; then
+        echo "setup: MISSING interpreter for Python $v (not under pyenv, no python$v on PATH)" >&2
+        echo "$v" >> .venvs/missing.txt
+        continue
+    fi
+    interpreters+=("$v:$py")
+done
+[ ${#interpreters[@]} -gt 0 ] || { echo "setup: no interpreter found" >&2; exit 1; }
+
+# One maturin call builds a wheel per interpreter (cargo reuses the core crate).
+args=()
+for item in "${interpreters[@]}"; do args+=(-i "${item#*:}"); done
+rm -f dist/rselect-*.whl
+if [ "$profile" = release ]; then
+    .venv/bin/maturin build --release "${args[@]}" -o dist
+else
+    .venv/bin/maturin build "${args[@]}" -o dist
+fi
+
+for item in "${interpreters[@]}"; do
+    v=${item%%:*}; py=${item#*:}
+    venv=.venvs/$v
+    if [ ! -x "$venv/bin/python" ]; then
+        "$py" -m venv "$venv"
+        "$venv/bin/pip" install -q --upgrade pip
+    fi
+    "$venv/bin/pip" install -q -r requirements-test.txt
+    tag=cp${v/./}
+    wheel=$(ls dist/rselect-*-"$tag"-*.whl 2>/dev/null | head -n 1)
+    [ -n "$wheel" ] || wheel=$(ls dist/rselect-*-abi3-*.whl | head -n 1)
+    "$venv/bin/pip" install -q --force-reinstall --no-deps "$wheel"
+    echo "$v $venv/bin/python" >> .venvs/pythons.txt
+    echo "setup: Python $v ready in $venv ($("$venv/bin/python" -c 'import sys; print(sys.version.split()[0])'))"
+done

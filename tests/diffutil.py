@@ -1,0 +1,33 @@
+"""Run the same call through the stock module and rselect; compare outcomes."""
+
+from __future__ import annotations
+
+import select as stock
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import rselect
+
+assert stock.__name__ == "select", "the stock module must be the one imported as select"
+
+
+def outcome(call: Callable[[], Any]) -> tuple:
+    """("ok", value, warnings) or ("raise", type, message, errno, warnings)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            value = call()
+        except Exception as exc:  # noqa: BLE001  (any exception is data here)
+            result: tuple = (
+                "raise",
+                type(exc),
+                str(exc),
+                getattr(exc, "errno", None),
+            )
+        else:
+            result = ("ok", value)
+    return (*result, [(w.category, str(w.message)) for w in caught])
+
+
+__all__ = ["outcome", "rselect", "stock"]
