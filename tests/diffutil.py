@@ -18,7 +18,7 @@ def outcome(call: Callable[[], Any]) -> tuple:
         warnings.simplefilter("always")
         try:
             value = call()
-        except Exception as exc:  # noqa: BLE001  (any exception is data here)
+        except Exception as exc:
             result: tuple = (
                 "raise",
                 type(exc),

@@ -116,7 +116,9 @@ item = st.one_of(
     st.tuples(st.just("fileno_index"), st.just(0)),
     st.tuples(
         st.just("other"),
-        st.sampled_from(["raising", "raising_type", "not_callable", "index", "float", "none", "str"]),
+        st.sampled_from(
+            ["raising", "raising_type", "not_callable", "index", "float", "none", "str"]
+        ),
     ),
     st.tuples(st.just("mutator"), st.just(0)),
 )
@@ -244,9 +246,9 @@ def test_result_holds_the_original_objects(rfds, wfds):
     objs_w = [Fileno(fd) for fd in wfds]
     got = rselect.select(objs_r, objs_w, objs_w, 0)
     want = stock.select(objs_r, objs_w, objs_w, 0)
-    for g, s in zip(got, want):
+    for g, s in zip(got, want, strict=True):
         assert len(g) == len(s)
-        assert all(a is b for a, b in zip(g, s))
+        assert all(a is b for a, b in zip(g, s, strict=True))
 
 
 def test_returned_lists_are_new_and_distinct():

@@ -11,7 +11,7 @@ from rselect._rselect import error, poll, select
 
 __version__: str = _rselect.__version__
 
-__all__ = [  # noqa: RUF022  (stdlib names first, then rselect's own)
+__all__ = [
     "error",
     "poll",
     "select",

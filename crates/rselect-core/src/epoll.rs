@@ -32,9 +32,8 @@ impl Epoll {
     pub fn new() -> io::Result<Self> {
         let fd = syscall!(epoll_create1(libc::EPOLL_CLOEXEC))?;
         // SAFETY: epoll_create1(2) returned a new descriptor that nothing else owns.
-        Ok(Self {
-            fd: unsafe { OwnedFd::from_raw_fd(fd) },
-        })
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        Ok(Self { fd })
     }
 
     /// Takes ownership of the descriptor `fd` without checking it, as
@@ -51,9 +50,8 @@ impl Epoll {
         // `epoll.fromfd`); if it was not theirs to give, the consequence is a
         // descriptor closed twice at the OS level, never memory unsafety:
         // nothing is ever dereferenced through it.
-        Self {
-            fd: unsafe { OwnedFd::from_raw_fd(fd) },
-        }
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        Self { fd }
     }
 
     fn ctl(&self, op: libc::c_int, fd: RawFd, events: u32) -> io::Result<()> {

@@ -129,7 +129,7 @@ fn time_error(err: TimeError) -> PyErr {
 pub fn pytime(obj: &Bound<'_, PyAny>, unit_ns: i64, round: Round) -> PyResult<i64> {
     let py = obj.py();
     if let Ok(f) = obj.cast::<PyFloat>() {
-        return time::ns_from_f64(f.value(), unit_ns, round).map_err(|e| time_error(e));
+        return time::ns_from_f64(f.value(), unit_ns, round).map_err(time_error);
     }
     let v = match obj.extract::<i64>() {
         Ok(v) => v,
@@ -138,7 +138,7 @@ pub fn pytime(obj: &Bound<'_, PyAny>, unit_ns: i64, round: Round) -> PyResult<i6
         }
         Err(e) => return Err(e),
     };
-    time::ns_from_i64(v, unit_ns).map_err(|e| time_error(e))
+    time::ns_from_i64(v, unit_ns).map_err(time_error)
 }
 
 /// The millisecond timeout of `poll.poll()` and `devpoll.poll()`:

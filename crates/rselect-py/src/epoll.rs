@@ -15,7 +15,7 @@ use crate::convert;
 use crate::errors;
 
 /// `maxevents=-1` means FD_SETSIZE - 1 events per call, as in CPython.
-const DEFAULT_MAXEVENTS: usize = libc::FD_SETSIZE as usize - 1;
+const DEFAULT_MAXEVENTS: usize = libc::FD_SETSIZE - 1;
 /// `register()`'s default: `EPOLLIN | EPOLLPRI | EPOLLOUT`.
 const DEFAULT_MASK: u32 = (libc::EPOLLIN | libc::EPOLLPRI | libc::EPOLLOUT) as u32;
 /// The kernel refuses more (`EP_MAX_EVENTS = INT_MAX / sizeof(struct epoll_event)`).
@@ -109,7 +109,11 @@ impl Epoll {
     /// Further operations on the epoll object will raise an exception.
     #[pyo3(text_signature = "($self, /)")]
     fn close(&self, py: Python<'_>) {
-        let taken = self.inner.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let taken = self
+            .inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         if let Some(ep) = taken {
             // CPython up to 3.14 ignores errors of close(2) here.
             let _ = py.detach(move || ep.close());

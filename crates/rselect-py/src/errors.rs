@@ -29,7 +29,7 @@ pub fn from_errno(py: Python<'_>, errno: i32) -> PyErr {
             Ok::<_, PyErr>(py.import("os")?.getattr("strerror")?.unbind())
         })
         .and_then(|f| f.bind(py).call1((errno,)))
-        .map_or_else(|_| "Error".into_pyobject(py).unwrap().into_any(), |s| s);
+        .unwrap_or_else(|_| "Error".into_pyobject(py).unwrap().into_any());
     PyOSError::new_err((errno, text.unbind()))
 }
 

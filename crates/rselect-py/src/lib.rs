@@ -7,9 +7,9 @@
 #![forbid(unsafe_code)]
 
 mod convert;
-mod errors;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod epoll;
+mod errors;
 mod poll;
 mod select;
 mod version;
@@ -41,7 +41,14 @@ mod _rselect {
         crate::version::init(py);
         m.add("error", py.get_type::<PyOSError>())?;
         m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-        m.add("_build_profile", if cfg!(debug_assertions) { "debug" } else { "release" })?;
+        m.add(
+            "_build_profile",
+            if cfg!(debug_assertions) {
+                "debug"
+            } else {
+                "release"
+            },
+        )?;
         m.add("_abi3", cfg!(feature = "abi3"))?;
         crate::add_constants(m)
     }
@@ -69,7 +76,12 @@ fn add_constants(m: &Bound<'_, PyModule>) -> PyResult<()> {
         ("POLLWRBAND", libc::POLLWRBAND),
         #[cfg(any(target_os = "linux", target_os = "android"))]
         ("POLLMSG", LINUX_POLLMSG),
-        #[cfg(any(target_os = "linux", target_os = "android", target_os = "illumos", target_os = "freebsd"))]
+        #[cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_os = "illumos",
+            target_os = "freebsd"
+        ))]
         ("POLLRDHUP", libc::POLLRDHUP),
     ];
     for (name, value) in poll {

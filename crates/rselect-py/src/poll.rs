@@ -47,13 +47,15 @@ const DEFAULT_MASK: u16 = (libc::POLLIN | libc::POLLPRI | libc::POLLOUT) as u16;
 impl Poll {
     #[new]
     fn py_new() -> PyResult<Self> {
-        Err(PyTypeError::new_err("cannot create 'select.poll' instances"))
+        Err(PyTypeError::new_err(
+            "cannot create 'select.poll' instances",
+        ))
     }
 
     /// Register a file descriptor with the polling object.
     ///
     ///   fd
-    ///     either an integer, or an object with a fileno() method returning an int
+    ///     either an integer, or an object with a `fileno()` method returning an int
     ///   eventmask
     ///     an optional bitmask describing the type of events to check for
     #[pyo3(
@@ -71,7 +73,7 @@ impl Poll {
     /// Modify an already registered file descriptor.
     ///
     ///   fd
-    ///     either an integer, or an object with a fileno() method returning
+    ///     either an integer, or an object with a `fileno()` method returning
     ///     an int
     ///   eventmask
     ///     a bitmask describing the type of events to check for
@@ -112,7 +114,9 @@ impl Poll {
         let (first_ms, deadline_ns) = convert::poll_timeout_ms(timeout)?;
         let mut fds = self.state().begin().map_err(|e| match e {
             PollSetError::Busy => PyRuntimeError::new_err("concurrent poll() invocation"),
-            PollSetError::NotRegistered | PollSetError::Missing => unreachable!("begin() only reports Busy"),
+            PollSetError::NotRegistered | PollSetError::Missing => {
+                unreachable!("begin() only reports Busy")
+            }
         })?;
         let outcome = intr::retry(
             deadline_ns,
@@ -142,7 +146,12 @@ impl Poll {
         }
         let tuples = ready
             .into_iter()
-            .map(|(fd, ev)| PyTuple::new(py, [fd.into_pyobject(py)?, u32::from(ev).into_pyobject(py)?]))
+            .map(|(fd, ev)| {
+                PyTuple::new(
+                    py,
+                    [fd.into_pyobject(py)?, u32::from(ev).into_pyobject(py)?],
+                )
+            })
             .collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, tuples)
     }

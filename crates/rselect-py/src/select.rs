@@ -38,7 +38,9 @@ impl<'py> Watched<'py> {
             *max_fd = (*max_fd).max(fd);
             set.insert(fd);
             if core_select::MAX_PER_SET.is_some_and(|max| items.len() >= max) {
-                return Err(PyValueError::new_err("too many file descriptors in select()"));
+                return Err(PyValueError::new_err(
+                    "too many file descriptors in select()",
+                ));
             }
             items.push((item, fd));
             Ok(())
@@ -95,7 +97,7 @@ fn fast_sequence<'py>(arg: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
             e
         }
     })?;
-    Ok(py.get_type::<PyList>().call1((iter,))?)
+    py.get_type::<PyList>().call1((iter,))
 }
 
 /// Wait until one or more file descriptors are ready for some kind of I/O.
@@ -107,7 +109,7 @@ fn fast_sequence<'py>(arg: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
 /// If only one kind of condition is required, pass [] for the other lists.
 ///
 /// A file descriptor is either a socket or file object, or a small integer
-/// gotten from a fileno() method call on one of those.
+/// gotten from a `fileno()` method call on one of those.
 ///
 /// The optional 4th argument specifies a timeout in seconds; it may be
 /// a floating-point number to specify fractions of seconds.  If it is absent

@@ -10,7 +10,10 @@ static VERSION: AtomicU32 = AtomicU32::new(0);
 /// Records the running interpreter's `(major, minor)`; called at module init.
 pub fn init(py: Python<'_>) {
     let v = py.version_info();
-    VERSION.store(u32::from(v.major) << 8 | u32::from(v.minor), Ordering::Relaxed);
+    VERSION.store(
+        u32::from(v.major) << 8 | u32::from(v.minor),
+        Ordering::Relaxed,
+    );
 }
 
 /// Whether the running interpreter is at least `major.minor`.
