@@ -60,7 +60,6 @@ mod _rselect {
 const LINUX_POLLMSG: libc::c_short = 0x400;
 
 fn add_constants(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
     m.add("PIPE_BUF", libc::PIPE_BUF)?;
     // poll(2): always these six, then the optional ones this platform defines.
     let poll: &[(&str, libc::c_short)] = &[
@@ -115,6 +114,5 @@ fn add_constants(m: &Bound<'_, PyModule>) -> PyResult<()> {
             m.add("EPOLLWAKEUP", i64::from(libc::EPOLLWAKEUP as u32))?;
         }
     }
-    let _ = py;
     Ok(())
 }

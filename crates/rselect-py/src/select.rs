@@ -23,10 +23,9 @@ impl<'py> Watched<'py> {
     /// `seq2set`: converts every item (calling `fileno()` once each) and sets
     /// its bit. `max_fd` is raised to the largest descriptor seen.
     fn collect(arg: &Bound<'py, PyAny>, max_fd: &mut RawFd) -> PyResult<Self> {
-        let py = arg.py();
         let seq = fast_sequence(arg)?;
         let limit = core_select::fd_limit();
-        let mut items = Vec::new();
+        let mut items = Vec::with_capacity(seq.len().unwrap_or(0));
         let mut set = FdSet::new();
         let mut add = |item: Bound<'py, PyAny>| -> PyResult<()> {
             let fd = convert::fildes(&item)?;
@@ -59,7 +58,6 @@ impl<'py> Watched<'py> {
                 add(item)?;
             }
         }
-        let _ = py;
         Ok(Self { items, set })
     }
 
