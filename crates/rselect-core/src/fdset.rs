@@ -45,6 +45,7 @@ impl FdSet {
         }
     }
 
+    #[inline]
     fn words(&self) -> &[Word] {
         match &self.storage {
             Storage::Inline(w) => w,
@@ -52,6 +53,7 @@ impl FdSet {
         }
     }
 
+    #[inline]
     fn words_mut(&mut self) -> &mut [Word] {
         match &mut self.storage {
             Storage::Inline(w) => w,
@@ -66,6 +68,7 @@ impl FdSet {
     }
 
     /// Adds `fd`, growing the set when `fd` is beyond its capacity.
+    #[inline]
     ///
     /// # Panics
     /// When `fd` is negative: callers validate descriptors first.
@@ -80,6 +83,7 @@ impl FdSet {
 
     /// Whether `fd` is in the set (`FD_ISSET`). Negative or out-of-capacity
     /// descriptors are not.
+    #[inline]
     #[must_use]
     pub fn contains(&self, fd: RawFd) -> bool {
         let Ok(fd) = usize::try_from(fd) else {

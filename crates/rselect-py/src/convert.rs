@@ -14,7 +14,11 @@ use crate::version;
 /// `PyObject_AsFileDescriptor`: an `int`, or an object whose `fileno()`
 /// returns one; negative values are refused.
 pub fn fildes(obj: &Bound<'_, PyAny>) -> PyResult<RawFd> {
-    let fd = if let Ok(int) = obj.cast::<PyInt>() {
+    let fd = if obj.is_exact_instance_of::<PyInt>() {
+        // The common case: an exact int, for which the only possible
+        // conversion error is overflow.
+        obj.extract::<i32>().map_err(|_| errors::c_int_overflow())?
+    } else if let Ok(int) = obj.cast::<PyInt>() {
         if obj.is_exact_instance_of::<PyBool>() && version::at_least(3, 13) {
             let py = obj.py();
             PyErr::warn(

@@ -16,17 +16,16 @@ use crate::errors;
 /// The items of one argument list with their descriptors, in input order.
 struct Watched<'py> {
     items: Vec<(Bound<'py, PyAny>, RawFd)>,
-    set: FdSet,
 }
 
 impl<'py> Watched<'py> {
-    /// `seq2set`: converts every item (calling `fileno()` once each) and sets
-    /// its bit. `max_fd` is raised to the largest descriptor seen.
+    /// `seq2set`: converts every item (calling `fileno()` once each).
+    /// `max_fd` is raised to the largest descriptor seen. The bits are set
+    /// later by [`fill`](Self::fill), once the size of the sets is known.
     fn collect(arg: &Bound<'py, PyAny>, max_fd: &mut RawFd) -> PyResult<Self> {
         let seq = fast_sequence(arg)?;
         let limit = core_select::fd_limit();
         let mut items = Vec::with_capacity(seq.len().unwrap_or(0));
-        let mut set = FdSet::new();
         let mut add = |item: Bound<'py, PyAny>| -> PyResult<()> {
             let fd = convert::fildes(&item)?;
             if fd >= limit {
@@ -34,13 +33,12 @@ impl<'py> Watched<'py> {
                     "filedescriptor out of range in select()",
                 ));
             }
-            *max_fd = (*max_fd).max(fd);
-            set.insert(fd);
             if core_select::MAX_PER_SET.is_some_and(|max| items.len() >= max) {
                 return Err(PyValueError::new_err(
                     "too many file descriptors in select()",
                 ));
             }
+            *max_fd = (*max_fd).max(fd);
             items.push((item, fd));
             Ok(())
         };
@@ -58,26 +56,35 @@ impl<'py> Watched<'py> {
                 add(item)?;
             }
         }
-        Ok(Self { items, set })
+        Ok(Self { items })
     }
 
-    /// A new list of the original objects whose descriptor is in the result set.
-    fn ready(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let ready = self
-            .items
-            .iter()
-            .filter(|(_, fd)| self.set.contains(*fd))
-            .map(|(obj, _)| obj);
-        PyList::new(py, ready.collect::<Vec<_>>())
-    }
-
-    fn set_for_call(&mut self) -> Option<&mut FdSet> {
-        // An empty list is passed as NULL (CPython 3.11+, bpo-40280).
+    /// Sets the bit of every item in `set` (room for `nfds` descriptors) and
+    /// returns the set for the call: `None` (NULL) for an empty list, as
+    /// CPython 3.11+ passes (bpo-40280).
+    fn fill<'s>(&self, set: &'s mut FdSet, nfds: usize) -> Option<&'s mut FdSet> {
         if self.items.is_empty() {
-            None
-        } else {
-            Some(&mut self.set)
+            return None;
         }
+        set.reserve_nfds(nfds);
+        for (_, fd) in &self.items {
+            set.insert(*fd);
+        }
+        Some(set)
+    }
+
+    /// A new list of the original objects whose descriptor is in the result
+    /// set, in input order (the objects are moved, not copied).
+    fn ready(self, py: Python<'py>, set: &FdSet) -> PyResult<Bound<'py, PyList>> {
+        if self.items.is_empty() {
+            return Ok(PyList::empty(py));
+        }
+        let ready: Vec<Bound<'py, PyAny>> = self
+            .items
+            .into_iter()
+            .filter_map(|(obj, fd)| set.contains(fd).then_some(obj))
+            .collect();
+        PyList::new(py, ready)
     }
 }
 
@@ -150,18 +157,16 @@ pub fn select<'py>(
 
     // 2. The lists, each converted completely before the next.
     let mut max_fd: RawFd = -1;
-    let mut r = Watched::collect(rlist, &mut max_fd)?;
-    let mut w = Watched::collect(wlist, &mut max_fd)?;
-    let mut x = Watched::collect(xlist, &mut max_fd)?;
+    let r = Watched::collect(rlist, &mut max_fd)?;
+    let w = Watched::collect(wlist, &mut max_fd)?;
+    let x = Watched::collect(xlist, &mut max_fd)?;
     let nfds = max_fd + 1;
-    for watched in [&mut r, &mut w, &mut x] {
-        watched.set.reserve_nfds(nfds as usize);
-    }
+    let (mut rs, mut ws, mut xs) = (FdSet::new(), FdSet::new(), FdSet::new());
 
     // 3. The wait, without the GIL, retried after signals (PEP 475).
     let outcome = {
-        let (rs, ws, xs) = (r.set_for_call(), w.set_for_call(), x.set_for_call());
-        let mut sets = (rs, ws, xs);
+        let n = nfds as usize;
+        let mut sets = (r.fill(&mut rs, n), w.fill(&mut ws, n), x.fill(&mut xs, n));
         intr::retry(
             timeout_ns,
             || py.check_signals(),
@@ -170,12 +175,12 @@ pub fn select<'py>(
                     Attempt::First | Attempt::Again => first_timeout,
                     Attempt::Remaining(ns) => Some(Micros(time::ns_to_us(ns, Round::Ceiling))),
                 };
-                let (rs, ws, xs) = (
+                let (r, w, x) = (
                     sets.0.as_deref_mut(),
                     sets.1.as_deref_mut(),
                     sets.2.as_deref_mut(),
                 );
-                py.detach(|| core_select::select(nfds, rs, ws, xs, tv))
+                py.detach(|| core_select::select(nfds, r, w, x, tv))
             },
         )
     };
@@ -183,8 +188,8 @@ pub fn select<'py>(
         Ok(Outcome::Done(_)) => {}
         Ok(Outcome::TimedOut) => {
             // bpo-35310: the deadline passed after a signal; report nothing ready.
-            for watched in [&mut r, &mut w, &mut x] {
-                watched.set.clear();
+            for set in [&mut rs, &mut ws, &mut xs] {
+                set.clear();
             }
         }
         Err(RetryError::Hook(err)) => return Err(err),
@@ -192,5 +197,8 @@ pub fn select<'py>(
     }
 
     // 4. Three new lists of the original objects, in input order.
-    PyTuple::new(py, [r.ready(py)?, w.ready(py)?, x.ready(py)?])
+    PyTuple::new(
+        py,
+        [r.ready(py, &rs)?, w.ready(py, &ws)?, x.ready(py, &xs)?],
+    )
 }
