@@ -73,6 +73,6 @@ for item in "${interpreters[@]}"; do
     wheel=$(ls dist/rselect-*-"$tag"-*.whl 2>/dev/null | head -n 1)
     [ -n "$wheel" ] || wheel=$(ls dist/rselect-*-abi3-*.whl | head -n 1)
     "$venv/bin/pip" install -q --force-reinstall --no-deps "$wheel"
-    echo "$v $venv/bin/python" >> .venvs/pythons.txt
+    echo "$v $PWD/$venv/bin/python" >> .venvs/pythons.txt
     echo "setup: Python $v ready in $venv ($("$venv/bin/python" -c 'import sys; print(sys.version.split()[0])'))"
 done
