@@ -49,7 +49,7 @@ def main():
             continue
         for label, module in MODULES.items():
             bench = runner.bench_time_func(f"{name}[{label}]", time_scenario, make, module)
-            if bench is not None:
+            if bench is not None and not args.worker:
                 results[(name, label)] = bench.median()
     if args.worker or not results:
         return
