@@ -8,7 +8,7 @@ use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple, PyType};
 use rselect_core::epoll::{empty_event, Epoll as CoreEpoll, EpollEvent};
-use rselect_core::intr::{self, Attempt, Outcome, RetryError};
+use rselect_core::intr::{self, Outcome, RetryError};
 use rselect_core::time::{self, Round};
 
 use crate::convert;
@@ -246,12 +246,7 @@ impl Epoll {
             deadline_ns,
             || py.check_signals(),
             |attempt| {
-                let ms = match attempt {
-                    Attempt::First | Attempt::Again => first_ms,
-                    Attempt::Remaining(ns) => {
-                        i32::try_from(time::ns_to_ms(ns, Round::Ceiling)).unwrap_or(i32::MAX)
-                    }
-                };
+                let ms = convert::attempt_ms(attempt, first_ms);
                 let events = &mut buf[..maxevents];
                 py.detach(move || rselect_core::epoll::wait_raw(epfd, events, ms))
             },

@@ -6,9 +6,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use pyo3::exceptions::{PyKeyError, PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
-use rselect_core::intr::{self, Attempt, Outcome, RetryError};
+use rselect_core::intr::{self, Outcome, RetryError};
 use rselect_core::poll::{self as core_poll, PollFd, PollSet, PollSetError};
-use rselect_core::time::{self, Round};
 
 use crate::convert;
 use crate::errors;
@@ -122,12 +121,7 @@ impl Poll {
             deadline_ns,
             || py.check_signals(),
             |attempt| {
-                let ms = match attempt {
-                    Attempt::First | Attempt::Again => first_ms,
-                    Attempt::Remaining(ns) => {
-                        i32::try_from(time::ns_to_ms(ns, Round::Ceiling)).unwrap_or(i32::MAX)
-                    }
-                };
+                let ms = convert::attempt_ms(attempt, first_ms);
                 let fds = &mut fds;
                 py.detach(move || core_poll::poll(fds, ms))
             },
