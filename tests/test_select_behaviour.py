@@ -204,3 +204,40 @@ def test_descriptor_above_the_kernel_ceiling_is_out_of_range():
         rselect.select([nr_open], [], [], 0)
     with pytest.raises(ValueError, match="out of range"):
         rselect.select([], [], [2**31 - 1], 0)
+
+
+def test_conditions_select_ignores_do_not_end_the_wait():
+    # On Linux rselect asks poll(2) first, which reports a hang-up even for
+    # descriptors only watched for writing or exceptional conditions, where
+    # select(2) keeps waiting. The wait must last the whole timeout, as stock.
+    import select as stock
+
+    r, w = os.pipe()
+    os.close(w)  # the read end is hung up: readable, not writable
+    a, b = socket.socketpair()
+    b.close()  # hung up and readable; no out-of-band data
+    try:
+        for args in (([], [r], []), ([], [], [r]), ([], [], [a])):
+            for module in (stock, rselect):
+                t0 = time.monotonic()
+                assert module.select(*args, 0.05) == ([], [], [])
+                assert time.monotonic() - t0 >= 0.05, (module.__name__, args)
+        # ...and the same descriptors are reported where select counts them.
+        assert rselect.select([r, a], [a], [r, a], 0) == stock.select([r, a], [a], [r, a], 0)
+        assert rselect.select([r, a], [a], [r, a], 0) == ([r, a], [a], [])
+    finally:
+        os.close(r)
+        a.close()
+
+
+def test_closed_descriptor_raises_ebadf_like_stock(pipe):
+    import errno
+    import select as stock
+
+    r, w = pipe
+    fd = os.dup(r)
+    os.close(fd)
+    for module in (stock, rselect):
+        with pytest.raises(OSError) as info:
+            module.select([w], [w], [fd], 0)
+        assert info.value.errno == errno.EBADF

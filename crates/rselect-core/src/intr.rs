@@ -59,10 +59,27 @@ pub enum RetryError<E> {
 /// call's non-`EINTR` error.
 pub fn retry<T, E>(
     deadline_ns: Option<i64>,
+    on_interrupt: impl FnMut() -> Result<(), E>,
+    call: impl FnMut(Attempt) -> io::Result<T>,
+) -> Result<Outcome<T>, RetryError<E>> {
+    retry_until(
+        deadline_ns.filter(|ns| *ns >= 0).map(Deadline::after_ns),
+        on_interrupt,
+        call,
+    )
+}
+
+/// [`retry`] against a deadline the caller has armed already (because it
+/// needs the same deadline for its own use, as `select()` does when it hands a
+/// wait from `poll(2)` to `select(2)`).
+///
+/// # Errors
+/// As [`retry`].
+pub fn retry_until<T, E>(
+    deadline: Option<Deadline>,
     mut on_interrupt: impl FnMut() -> Result<(), E>,
     mut call: impl FnMut(Attempt) -> io::Result<T>,
 ) -> Result<Outcome<T>, RetryError<E>> {
-    let deadline = deadline_ns.filter(|ns| *ns >= 0).map(Deadline::after_ns);
     let mut attempt = Attempt::First;
     loop {
         match call(attempt) {

@@ -11,6 +11,19 @@ use rselect_core::time::{self, Round, TimeError};
 use crate::errors;
 use crate::version;
 
+/// The descriptor an exact `int` stands for, when it is a valid one (an `int`
+/// that is negative or out of the C `int` range gives `None`, as does any
+/// other object: [`fildes`] then raises the proper error). Runs no Python
+/// code, so a list being walked cannot change during it.
+#[inline]
+pub fn exact_int_fildes(obj: &Bound<'_, PyAny>) -> Option<RawFd> {
+    if obj.is_exact_instance_of::<PyInt>() {
+        obj.extract::<i32>().ok().filter(|fd| *fd >= 0)
+    } else {
+        None
+    }
+}
+
 /// `PyObject_AsFileDescriptor`: an `int`, or an object whose `fileno()`
 /// returns one; negative values are refused.
 pub fn fildes(obj: &Bound<'_, PyAny>) -> PyResult<RawFd> {

@@ -6,87 +6,174 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 use rselect_core::intr::{self, Attempt, Outcome, RetryError};
-use rselect_core::select::{self as core_select, Micros};
-use rselect_core::time::{self, Round};
-use rselect_core::FdSet;
+use rselect_core::select::{self as core_select, Entry, Kind, Micros};
+use rselect_core::time::{self, Deadline, Round};
 
 use crate::convert;
 use crate::errors;
 
-/// The items of one argument list with their descriptors, in input order.
+/// The converted argument lists of one call: each list's original objects,
+/// and one [`Entry`] per object (`rlist`'s first, then `wlist`'s, then
+/// `xlist`'s), which the core waits on.
 struct Watched<'py> {
-    items: Vec<(Bound<'py, PyAny>, RawFd)>,
+    objs: [Vec<Bound<'py, PyAny>>; 3],
+    entries: Vec<Entry>,
 }
 
+const KINDS: [Kind; 3] = [Kind::Read, Kind::Write, Kind::Except];
+
 impl<'py> Watched<'py> {
-    /// `seq2set`: converts every item (calling `fileno()` once each).
-    /// `max_fd` is raised to the largest descriptor seen. The bits are set
-    /// later by [`fill`](Self::fill), once the size of the sets is known.
-    fn collect(arg: &Bound<'py, PyAny>, max_fd: &mut RawFd) -> PyResult<Self> {
-        let seq = fast_sequence(arg)?;
-        let limit = core_select::fd_limit();
-        let mut items = Vec::with_capacity(seq.len().unwrap_or(0));
-        let mut add = |item: Bound<'py, PyAny>| -> PyResult<()> {
-            let fd = convert::fildes(&item)?;
-            if fd >= limit {
-                return Err(PyValueError::new_err(
-                    "filedescriptor out of range in select()",
-                ));
-            }
-            if core_select::MAX_PER_SET.is_some_and(|max| items.len() >= max) {
-                return Err(PyValueError::new_err(
-                    "too many file descriptors in select()",
-                ));
-            }
-            *max_fd = (*max_fd).max(fd);
-            items.push((item, fd));
-            Ok(())
+    /// `seq2set` for the three lists, each converted completely before the
+    /// next (calling `fileno()` once per item).
+    fn collect(lists: [&Bound<'py, PyAny>; 3]) -> PyResult<Self> {
+        let mut this = Self {
+            objs: [Vec::new(), Vec::new(), Vec::new()],
+            entries: Vec::new(),
         };
+        for (k, list) in lists.into_iter().enumerate() {
+            // A list that is not a sequence fails only after the lists
+            // before it have been converted.
+            this.add(k, &fast_sequence(list)?)?;
+        }
+        Ok(this)
+    }
+
+    fn add(&mut self, k: usize, seq: &Bound<'py, PyAny>) -> PyResult<()> {
+        let limit = core_select::fd_limit();
+        let kind = KINDS[k];
+        let len = seq.len().unwrap_or(0);
+        let objs = &mut self.objs[k];
+        objs.reserve_exact(len);
+        let entries = &mut self.entries;
+        entries.reserve(len);
         if let Ok(list) = seq.cast::<PyList>() {
-            // The length is read again at every step: a `fileno()` that
-            // shrinks the list shortens the loop, as in CPython.
+            // Converting an exact int runs no Python code, so the list cannot
+            // change while the iterator walks it. After any other object (its
+            // `fileno()`, or a warning, may run code that changes the list)
+            // the rest is read by index with the length read again at every
+            // step: a list that shrinks shortens the loop, one that grows
+            // lengthens it, as in CPython.
             let mut i = 0;
+            for item in list.iter() {
+                i += 1;
+                match convert::exact_int_fildes(&item) {
+                    Some(fd) if fd < limit && room(objs) => {
+                        objs.push(item);
+                        entries.push(kind.entry(fd));
+                    }
+                    // Refused ints only fail in `push` (with their message).
+                    Some(_) => push(objs, entries, kind, limit, item)?,
+                    None => {
+                        push(objs, entries, kind, limit, item)?;
+                        break;
+                    }
+                }
+            }
             while i < list.len() {
-                add(list.get_item(i)?)?;
+                push(objs, entries, kind, limit, list.get_item(i)?)?;
                 i += 1;
             }
         } else {
             let tuple = seq.cast::<PyTuple>().map_err(PyErr::from)?;
             for item in tuple.iter() {
-                add(item)?;
+                push(objs, entries, kind, limit, item)?;
             }
         }
-        Ok(Self { items })
+        Ok(())
     }
 
-    /// Sets the bit of every item in `set` (room for `nfds` descriptors) and
-    /// returns the set for the call: `None` (NULL) for an empty list, as
-    /// CPython 3.11+ passes (bpo-40280).
-    fn fill<'s>(&self, set: &'s mut FdSet, nfds: usize) -> Option<&'s mut FdSet> {
-        if self.items.is_empty() {
-            return None;
+    /// Three new lists of the original objects whose entries are ready, in
+    /// input order (the objects are moved, not copied). `ready` is the count
+    /// the wait returned: all entries or none need no per-entry look.
+    fn ready(self, py: Python<'py>, ready: usize) -> PyResult<Bound<'py, PyTuple>> {
+        let all = ready == self.entries.len();
+        let mut start = 0;
+        let mut lists = Vec::with_capacity(3);
+        for objs in self.objs {
+            let entries = &self.entries[start..start + objs.len()];
+            start += objs.len();
+            let count = match ready {
+                0 => 0,
+                _ if all => objs.len(),
+                _ => entries.iter().filter(|e| core_select::is_ready(e)).count(),
+            };
+            let list = if count == objs.len() {
+                PyList::new(py, objs)?
+            } else if count == 0 {
+                PyList::empty(py)
+            } else {
+                let ready = objs
+                    .into_iter()
+                    .zip(entries)
+                    .filter_map(|(obj, e)| core_select::is_ready(e).then_some(obj));
+                PyList::new(
+                    py,
+                    ExactLen {
+                        inner: ready,
+                        left: count,
+                    },
+                )?
+            };
+            lists.push(list);
         }
-        set.reserve_nfds(nfds);
-        for (_, fd) in &self.items {
-            set.insert(*fd);
-        }
-        Some(set)
-    }
-
-    /// A new list of the original objects whose descriptor is in the result
-    /// set, in input order (the objects are moved, not copied).
-    fn ready(self, py: Python<'py>, set: &FdSet) -> PyResult<Bound<'py, PyList>> {
-        if self.items.is_empty() {
-            return Ok(PyList::empty(py));
-        }
-        let ready: Vec<Bound<'py, PyAny>> = self
-            .items
-            .into_iter()
-            .filter_map(|(obj, fd)| set.contains(fd).then_some(obj))
-            .collect();
-        PyList::new(py, ready)
+        PyTuple::new(py, lists)
     }
 }
+
+/// Whether a list has room for one more descriptor (`FD_SETSIZE` outside
+/// Linux, unlimited on Linux).
+#[inline]
+fn room(objs: &[Bound<'_, PyAny>]) -> bool {
+    core_select::MAX_PER_SET.is_none_or(|max| objs.len() < max)
+}
+
+/// Converts one item and records it with its entry.
+#[inline]
+fn push<'py>(
+    objs: &mut Vec<Bound<'py, PyAny>>,
+    entries: &mut Vec<Entry>,
+    kind: Kind,
+    limit: RawFd,
+    item: Bound<'py, PyAny>,
+) -> PyResult<()> {
+    let fd = convert::fildes(&item)?;
+    if fd >= limit {
+        return Err(PyValueError::new_err(
+            "filedescriptor out of range in select()",
+        ));
+    }
+    if !room(objs) {
+        return Err(PyValueError::new_err(
+            "too many file descriptors in select()",
+        ));
+    }
+    objs.push(item);
+    entries.push(kind.entry(fd));
+    Ok(())
+}
+
+/// An iterator whose length is known in advance (the ready count), so that
+/// the list is allocated once at its final size.
+struct ExactLen<I> {
+    inner: I,
+    left: usize,
+}
+
+impl<I: Iterator> Iterator for ExactLen<I> {
+    type Item = I::Item;
+
+    fn next(&mut self) -> Option<I::Item> {
+        let item = self.inner.next()?;
+        self.left -= 1;
+        Some(item)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl<I: Iterator> ExactSizeIterator for ExactLen<I> {}
 
 /// `PySequence_Fast`: exact lists and tuples as they are, anything else
 /// materialised into a new list first.
@@ -156,49 +243,32 @@ pub fn select<'py>(
     let first_timeout = timeout_ns.map(|ns| Micros(time::ns_to_us(ns, Round::Up)));
 
     // 2. The lists, each converted completely before the next.
-    let mut max_fd: RawFd = -1;
-    let r = Watched::collect(rlist, &mut max_fd)?;
-    let w = Watched::collect(wlist, &mut max_fd)?;
-    let x = Watched::collect(xlist, &mut max_fd)?;
-    let nfds = max_fd + 1;
-    let (mut rs, mut ws, mut xs) = (FdSet::new(), FdSet::new(), FdSet::new());
+    let mut watched = Watched::collect([rlist, wlist, xlist])?;
 
     // 3. The wait, without the GIL, retried after signals (PEP 475).
-    let outcome = {
-        let n = nfds as usize;
-        let mut sets = (r.fill(&mut rs, n), w.fill(&mut ws, n), x.fill(&mut xs, n));
-        intr::retry(
-            timeout_ns,
-            || py.check_signals(),
-            |attempt| {
-                let tv = match attempt {
-                    Attempt::First | Attempt::Again => first_timeout,
-                    Attempt::Remaining(ns) => Some(Micros(time::ns_to_us(ns, Round::Ceiling))),
-                };
-                let (r, w, x) = (
-                    sets.0.as_deref_mut(),
-                    sets.1.as_deref_mut(),
-                    sets.2.as_deref_mut(),
-                );
-                py.detach(|| core_select::select(nfds, r, w, x, tv))
-            },
-        )
-    };
-    match outcome {
-        Ok(Outcome::Done(_)) => {}
-        Ok(Outcome::TimedOut) => {
-            // bpo-35310: the deadline passed after a signal; report nothing ready.
-            for set in [&mut rs, &mut ws, &mut xs] {
-                set.clear();
-            }
-        }
+    let deadline = timeout_ns.map(Deadline::after_ns);
+    let remaining =
+        || deadline.map(|d| Micros(time::ns_to_us(d.remaining_ns().max(0), Round::Ceiling)));
+    let entries = &mut watched.entries;
+    let outcome = intr::retry_until(
+        deadline,
+        || py.check_signals(),
+        |attempt| {
+            let tv = match attempt {
+                Attempt::First | Attempt::Again => first_timeout,
+                Attempt::Remaining(ns) => Some(Micros(time::ns_to_us(ns, Round::Ceiling))),
+            };
+            py.detach(|| core_select::wait(entries, tv, remaining))
+        },
+    );
+    let ready = match outcome {
+        Ok(Outcome::Done(n)) => n,
+        // bpo-35310: the deadline passed after a signal; report nothing ready.
+        Ok(Outcome::TimedOut) => 0,
         Err(RetryError::Hook(err)) => return Err(err),
         Err(RetryError::Os(err)) => return Err(errors::os_error(py, &err)),
-    }
+    };
 
     // 4. Three new lists of the original objects, in input order.
-    PyTuple::new(
-        py,
-        [r.ready(py, &rs)?, w.ready(py, &ws)?, x.ready(py, &xs)?],
-    )
+    watched.ready(py, ready)
 }
