@@ -45,8 +45,9 @@ lint: ## rustfmt, clippy -D warnings, ruff
 	.venv/bin/ruff format --check python tests tools benches
 
 .PHONY: bench
-bench: ## select() benchmarks, stock vs rselect side by side (pyperf)
-	.venvs/3.11/bin/python benches/bench_select.py --fast -o results/bench_select.json
+bench: ## benchmarks, stock vs rselect side by side (pyperf); FILTER=substring
+	mkdir -p results
+	.venvs/3.11/bin/python benches/bench.py --fast $(if $(FILTER),--filter $(FILTER)) -o results/bench.json
 
 .PHONY: clean
 clean:

@@ -1,8 +1,8 @@
-"""A short side-by-side run of select() with the stock module and rselect.
+"""A short side-by-side run of the stock module and rselect: python benches/demo.py [name substrings].
 
 Interleaves the two implementations (A B A B ...) over several rounds and
 prints median nanoseconds per call and the ratio. For careful numbers use
-bench_select.py (pyperf).
+bench.py (pyperf).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rselect
-from scenarios import SELECT_SCENARIOS
+from scenarios import SCENARIOS
 
 SHOWN = [
     "select-int-idle-1",
@@ -23,6 +23,9 @@ SHOWN = [
     "select-int-ready-1000",
     "select-socket-ready-100",
     "select-socket-idle-1000",
+    "poll-ready-1000",
+    "epoll-idle-1",
+    "epoll-ready-1000",
 ]
 
 
@@ -34,9 +37,12 @@ def per_call_ns(call, loops):
 
 
 def main():
+    # Arguments: substrings of scenario names to run instead of the default set.
+    wanted = sys.argv[1:]
+    names = [n for n in SCENARIOS if any(w in n for w in wanted)] if wanted else SHOWN
     print(f"{'scenario':<26} {'stock ns':>9} {'rselect ns':>11} {'ratio':>6}")
-    for name in SHOWN:
-        make = SELECT_SCENARIOS[name]
+    for name in names:
+        make = SCENARIOS[name]
         calls = {}
         cleanups = []
         for label, module in (("stock", stock), ("rselect", rselect)):
@@ -55,6 +61,8 @@ def main():
         finally:
             for c in cleanups:
                 c()
+    if wanted:
+        return
     hi = None
     try:
         import resource

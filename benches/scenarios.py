@@ -1,4 +1,4 @@
-"""Benchmark scenarios shared by bench_select.py (pyperf) and demo.py.
+"""Benchmark scenarios shared by bench.py (pyperf) and demo.py.
 
 Each scenario is a factory ``make(module) -> (call, cleanup)`` where ``call()``
 performs one operation with ``module`` (stock ``select`` or ``rselect``).
@@ -69,3 +69,103 @@ SELECT_SCENARIOS = {
     for ready in (False, True)
     for n in SIZES
 }
+
+
+def _objects(module, kind):
+    return module.poll() if kind == "poll" else module.epoll()
+
+
+def _masks(module, kind):
+    """(idle mask, ready mask) for eventfds: readable never, writable always."""
+    if kind == "poll":
+        return module.POLLIN, module.POLLOUT
+    return module.EPOLLIN, module.EPOLLOUT
+
+
+def wait_scenario(kind: str, ready: bool, n: int, maxevents: int | None = None):
+    """poll.poll(0) / epoll.poll(0[, maxevents]) with n registered, none or all ready."""
+
+    def make(module):
+        fds = _eventfds(n)
+        obj = _objects(module, kind)
+        mask = _masks(module, kind)[1 if ready else 0]
+        for fd in fds:
+            obj.register(fd, mask)
+        wait = obj.poll
+        if maxevents is None:
+
+            def call():
+                return wait(0)
+        else:
+
+            def call():
+                return wait(0, maxevents)
+
+        def cleanup():
+            if kind == "epoll":
+                obj.close()
+            for fd in fds:
+                os.close(fd)
+
+        return call, cleanup
+
+    return make
+
+
+def churn_scenario(kind: str, what: str, n: int = 1):
+    """register+unregister, modify, or modify+poll(0) with n registered."""
+
+    def make(module):
+        fds = _eventfds(n)
+        obj = _objects(module, kind)
+        idle, ready = _masks(module, kind)
+        for fd in fds[1:]:
+            obj.register(fd, idle)
+        fd = fds[0]
+        if what == "register-unregister":
+            register, unregister = obj.register, obj.unregister
+
+            def call():
+                register(fd, idle)
+                unregister(fd)
+        else:
+            obj.register(fd, idle)
+            modify, wait = obj.modify, obj.poll
+            state = [idle, ready]
+
+            if what == "modify":
+
+                def call():
+                    state.reverse()
+                    modify(fd, state[0])
+            else:
+
+                def call():
+                    state.reverse()
+                    modify(fd, state[0])
+                    return wait(0)
+
+        def cleanup():
+            if kind == "epoll":
+                obj.close()
+            for f in fds:
+                os.close(f)
+
+        return call, cleanup
+
+    return make
+
+
+POLL_SCENARIOS = {
+    f"{kind}-{'ready' if ready else 'idle'}-{n}": wait_scenario(kind, ready, n)
+    for kind in ("poll", "epoll")
+    for ready in (False, True)
+    for n in SIZES
+}
+POLL_SCENARIOS["epoll-ready-1000-max64"] = wait_scenario("epoll", True, 1000, 64)
+for _kind in ("poll", "epoll"):
+    POLL_SCENARIOS[f"{_kind}-register-unregister"] = churn_scenario(_kind, "register-unregister")
+    POLL_SCENARIOS[f"{_kind}-modify"] = churn_scenario(_kind, "modify")
+    POLL_SCENARIOS[f"{_kind}-modify-poll-1000"] = churn_scenario(_kind, "modify-poll", 1000)
+
+SCENARIOS = {**SELECT_SCENARIOS, **POLL_SCENARIOS}

@@ -1,7 +1,7 @@
 //! Wrapper for `epoll(7)` (Linux, Android).
 
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 
 use crate::sys::syscall;
 
@@ -54,15 +54,8 @@ impl Epoll {
         Self { fd }
     }
 
-    fn ctl(&self, op: libc::c_int, fd: RawFd, events: u32) -> io::Result<()> {
-        let mut ev = EpollEvent {
-            events,
-            u64: u64::from(fd as u32),
-        };
-        // SAFETY: `ev` is a valid epoll_event that the kernel only reads; the
-        // epoll descriptor is owned by `self`; `fd` is only looked up.
-        syscall!(epoll_ctl(self.fd.as_raw_fd(), op, fd, &raw mut ev))?;
-        Ok(())
+    fn ctl(&self, op: Ctl, fd: RawFd, events: u32) -> io::Result<()> {
+        ctl_raw(self.fd.as_raw_fd(), op, fd, events)
     }
 
     /// `epoll_ctl(EPOLL_CTL_ADD)` with `data.fd = fd`.
@@ -74,7 +67,7 @@ impl Epoll {
     /// # References
     /// - [Linux](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html)
     pub fn add(&self, fd: RawFd, events: u32) -> io::Result<()> {
-        self.ctl(libc::EPOLL_CTL_ADD, fd, events)
+        self.ctl(Ctl::Add, fd, events)
     }
 
     /// `epoll_ctl(EPOLL_CTL_MOD)`.
@@ -82,7 +75,7 @@ impl Epoll {
     /// # Errors
     /// `ENOENT` (not registered), `EBADF`, `EINVAL`.
     pub fn modify(&self, fd: RawFd, events: u32) -> io::Result<()> {
-        self.ctl(libc::EPOLL_CTL_MOD, fd, events)
+        self.ctl(Ctl::Modify, fd, events)
     }
 
     /// `epoll_ctl(EPOLL_CTL_DEL)`.
@@ -90,7 +83,7 @@ impl Epoll {
     /// # Errors
     /// `ENOENT` (not registered), `EBADF` (closed descriptor).
     pub fn delete(&self, fd: RawFd) -> io::Result<()> {
-        self.ctl(libc::EPOLL_CTL_DEL, fd, 0)
+        self.ctl(Ctl::Delete, fd, 0)
     }
 
     /// `epoll_wait(epfd, events, maxevents, timeout)`—fills the start of
@@ -112,10 +105,18 @@ impl Epoll {
     /// # Errors
     /// `EBADF` when the descriptor was closed behind the object's back, `EIO`.
     pub fn close(self) -> io::Result<()> {
-        let fd = std::os::fd::IntoRawFd::into_raw_fd(self.fd);
+        let fd = self.fd.into_raw_fd();
         // SAFETY: `fd` was owned by `self` and is closed exactly once here.
         syscall!(close(fd))?;
         Ok(())
+    }
+}
+
+impl IntoRawFd for Epoll {
+    /// Gives up ownership: the caller closes the descriptor (for instance by
+    /// [`Epoll::adopt`]ing it again).
+    fn into_raw_fd(self) -> RawFd {
+        self.fd.into_raw_fd()
     }
 }
 
@@ -143,4 +144,37 @@ pub fn wait_raw(epfd: RawFd, events: &mut [EpollEvent], timeout_ms: i32) -> io::
     // up by the kernel.
     let n = syscall!(epoll_wait(epfd, events.as_mut_ptr(), max, timeout_ms))?;
     Ok(n as usize)
+}
+
+/// An `epoll_ctl(2)` operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ctl {
+    /// `EPOLL_CTL_ADD`.
+    Add,
+    /// `EPOLL_CTL_MOD`.
+    Modify,
+    /// `EPOLL_CTL_DEL` (the event mask is ignored).
+    Delete,
+}
+
+/// `epoll_ctl(epfd, op, fd, {events, data.fd = fd})` on a descriptor the
+/// caller does not hand over (see [`wait_raw`] for why).
+///
+/// # Errors
+/// As [`Epoll::add`], [`Epoll::modify`], [`Epoll::delete`].
+pub fn ctl_raw(epfd: RawFd, op: Ctl, fd: RawFd, events: u32) -> io::Result<()> {
+    let op = match op {
+        Ctl::Add => libc::EPOLL_CTL_ADD,
+        Ctl::Modify => libc::EPOLL_CTL_MOD,
+        Ctl::Delete => libc::EPOLL_CTL_DEL,
+    };
+    let mut ev = EpollEvent {
+        events,
+        u64: u64::from(fd as u32),
+    };
+    // SAFETY: `ev` is a valid epoll_event that the kernel only reads; both
+    // descriptors are only looked up by the kernel (a closed or reused number
+    // fails or acts on that descriptor, as with the C call).
+    syscall!(epoll_ctl(epfd, op, fd, &raw mut ev))?;
+    Ok(())
 }

@@ -233,6 +233,18 @@ impl PollSet {
         }
     }
 
+    /// Squeezes the holes out of the array now; returns whether there were
+    /// any. `poll(2)` fails with `EINVAL` when the array (holes included) is
+    /// longer than `RLIMIT_NOFILE`, where `CPython`'s array of live entries
+    /// alone would fit: the caller squeezes and calls again.
+    pub fn squeeze(&mut self) -> bool {
+        let had = self.holes > 0;
+        if had {
+            self.compact();
+        }
+        had
+    }
+
     fn compact(&mut self) {
         self.fds.retain(|p| p.fd >= 0);
         self.holes = 0;

@@ -1,18 +1,19 @@
 //! `select.epoll`.
 
 use std::cell::RefCell;
-use std::os::fd::{AsRawFd, RawFd};
-use std::sync::{Mutex, PoisonError};
+use std::os::fd::{IntoRawFd, RawFd};
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyTuple, PyType};
-use rselect_core::epoll::{empty_event, Epoll as CoreEpoll, EpollEvent};
+use pyo3::types::{PyList, PyType};
+use rselect_core::epoll::{ctl_raw, empty_event, Ctl, Epoll as CoreEpoll, EpollEvent};
 use rselect_core::intr::{self, Outcome, RetryError};
 use rselect_core::time::{self, Round};
 
 use crate::convert;
 use crate::errors;
+use crate::gil;
 
 /// `maxevents=-1` means FD_SETSIZE - 1 events per call, as in CPython.
 const DEFAULT_MAXEVENTS: usize = libc::FD_SETSIZE - 1;
@@ -39,25 +40,36 @@ thread_local! {
 #[derive(Debug)]
 #[pyclass(name = "epoll", module = "select", frozen)]
 pub struct Epoll {
-    inner: Mutex<Option<CoreEpoll>>,
+    /// The epoll descriptor this object owns, `-1` once closed. An atomic
+    /// rather than a lock: every method only needs the number (the kernel
+    /// resolves it), `close()` swaps in `-1` exactly once, and a `poll()`
+    /// that runs without the GIL while another thread closes the object sees
+    /// what the C module's would: `EBADF`, or a wait the kernel finishes on
+    /// the instance it already holds.
+    fd: AtomicI32,
 }
 
-impl Epoll {
-    fn with<T>(&self, f: impl FnOnce(&CoreEpoll) -> T) -> PyResult<T> {
-        let guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        match guard.as_ref() {
-            Some(ep) => Ok(f(ep)),
-            None => Err(errors::closed("epoll")),
-        }
-    }
+const CLOSED: RawFd = -1;
 
+impl Epoll {
     fn raw_fd(&self) -> PyResult<RawFd> {
-        self.with(AsRawFd::as_raw_fd)
+        match self.fd.load(Ordering::Acquire) {
+            CLOSED => Err(errors::closed("epoll")),
+            fd => Ok(fd),
+        }
     }
 
     fn wrap(ep: CoreEpoll) -> Self {
         Self {
-            inner: Mutex::new(Some(ep)),
+            fd: AtomicI32::new(ep.into_raw_fd()),
+        }
+    }
+
+    /// Takes the descriptor back out of the object (once).
+    fn take(&self) -> Option<CoreEpoll> {
+        match self.fd.swap(CLOSED, Ordering::AcqRel) {
+            CLOSED => None,
+            fd => Some(CoreEpoll::adopt(fd)),
         }
     }
 
@@ -67,12 +79,17 @@ impl Epoll {
             .map_err(|e| errors::os_error(py, &e))
     }
 
-    fn ctl(
-        &self,
-        py: Python<'_>,
-        op: impl FnOnce(&CoreEpoll) -> std::io::Result<()>,
-    ) -> PyResult<()> {
-        self.with(op)?.map_err(|e| errors::os_error(py, &e))
+    fn ctl(&self, py: Python<'_>, op: Ctl, fd: RawFd, events: u32) -> PyResult<()> {
+        let epfd = self.raw_fd()?;
+        ctl_raw(epfd, op, fd, events).map_err(|e| errors::os_error(py, &e))
+    }
+}
+
+impl Drop for Epoll {
+    fn drop(&mut self) {
+        // The descriptor is closed with the object, errors ignored (as the
+        // C module's dealloc does).
+        drop(self.take());
     }
 }
 
@@ -98,10 +115,7 @@ impl Epoll {
     /// True if the epoll handler is closed
     #[getter]
     fn closed(&self) -> bool {
-        self.inner
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_none()
+        self.fd.load(Ordering::Acquire) == CLOSED
     }
 
     /// Close the epoll control file descriptor.
@@ -109,12 +123,7 @@ impl Epoll {
     /// Further operations on the epoll object will raise an exception.
     #[pyo3(text_signature = "($self, /)")]
     fn close(&self, py: Python<'_>) {
-        let taken = self
-            .inner
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(ep) = taken {
+        if let Some(ep) = self.take() {
             // CPython up to 3.14 ignores errors of close(2) here.
             let _ = py.detach(move || ep.close());
         }
@@ -162,7 +171,7 @@ impl Epoll {
         #[pyo3(from_py_with = convert::fildes)] fd: RawFd,
         #[pyo3(from_py_with = convert::u32_bitwise)] eventmask: u32,
     ) -> PyResult<()> {
-        self.ctl(py, |ep| ep.add(fd, eventmask))
+        self.ctl(py, Ctl::Add, fd, eventmask)
     }
 
     /// Modify event mask for a registered file descriptor.
@@ -178,7 +187,7 @@ impl Epoll {
         #[pyo3(from_py_with = convert::fildes)] fd: RawFd,
         #[pyo3(from_py_with = convert::u32_bitwise)] eventmask: u32,
     ) -> PyResult<()> {
-        self.ctl(py, |ep| ep.modify(fd, eventmask))
+        self.ctl(py, Ctl::Modify, fd, eventmask)
     }
 
     /// Remove a registered file descriptor from the epoll object.
@@ -191,7 +200,7 @@ impl Epoll {
         py: Python<'_>,
         #[pyo3(from_py_with = convert::fildes)] fd: RawFd,
     ) -> PyResult<()> {
-        self.ctl(py, |ep| ep.delete(fd))
+        self.ctl(py, Ctl::Delete, fd, 0)
     }
 
     /// Wait for events on the epoll file descriptor.
@@ -248,12 +257,14 @@ impl Epoll {
             |attempt| {
                 let ms = convert::attempt_ms(attempt, first_ms);
                 let events = &mut buf[..maxevents];
-                py.detach(move || rselect_core::epoll::wait_raw(epfd, events, ms))
+                gil::wait(py, ms != 0, move || {
+                    rselect_core::epoll::wait_raw(epfd, events, ms)
+                })
             },
         );
         let result = match outcome {
+            Ok(Outcome::Done(0) | Outcome::TimedOut) => Ok(PyList::empty(py)),
             Ok(Outcome::Done(n)) => build_events(py, &buf[..n]),
-            Ok(Outcome::TimedOut) => Ok(PyList::empty(py)),
             Err(RetryError::Hook(err)) => Err(err),
             Err(RetryError::Os(err)) => Err(errors::os_error(py, &err)),
         };
@@ -283,13 +294,11 @@ impl Epoll {
     }
 }
 
+/// The `(fd, events)` tuples, built straight into a list of their size.
 fn build_events<'py>(py: Python<'py>, events: &[EpollEvent]) -> PyResult<Bound<'py, PyList>> {
-    let tuples = events
-        .iter()
-        .map(|ev| {
-            let (fd, mask) = (ev.u64 as u32 as i32, ev.events);
-            PyTuple::new(py, [fd.into_pyobject(py)?, mask.into_pyobject(py)?])
-        })
-        .collect::<PyResult<Vec<_>>>()?;
-    PyList::new(py, tuples)
+    // `data` holds the descriptor as registered (the low 32 bits).
+    PyList::new(
+        py,
+        events.iter().map(|ev| (ev.u64 as u32 as i32, ev.events)),
+    )
 }

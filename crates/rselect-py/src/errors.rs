@@ -21,8 +21,13 @@ pub fn os_error(py: Python<'_>, err: &io::Error) -> PyErr {
 }
 
 /// `OSError(errno, strerror)`, where `strerror` is the C library's text for
-/// `errno`, taken from `os.strerror` so that it is the interpreter's own.
+/// `errno`, taken from `os.strerror` so that it is the interpreter's own
+/// (`PyErr_SetFromErrno` says `"Error"` for errno 0, as `epoll.fromfd(-2)`
+/// shows).
 pub fn from_errno(py: Python<'_>, errno: i32) -> PyErr {
+    if errno == 0 {
+        return PyOSError::new_err((0, "Error"));
+    }
     static STRERROR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     let text = STRERROR
         .get_or_try_init(py, || {

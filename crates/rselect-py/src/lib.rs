@@ -10,7 +10,9 @@ mod convert;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod epoll;
 mod errors;
+mod gil;
 mod poll;
+mod results;
 mod select;
 mod version;
 

@@ -5,12 +5,13 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use pyo3::exceptions::{PyKeyError, PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyTuple};
+use pyo3::types::PyList;
 use rselect_core::intr::{self, Outcome, RetryError};
 use rselect_core::poll::{self as core_poll, PollFd, PollSet, PollSetError};
 
 use crate::convert;
 use crate::errors;
+use crate::gil;
 
 /// Returns a polling object.
 ///
@@ -111,21 +112,37 @@ impl Poll {
         timeout: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyList>> {
         let (first_ms, deadline_ns) = convert::poll_timeout_ms(timeout)?;
-        let mut fds = self.state().begin().map_err(|e| match e {
+        let busy = |e| match e {
             PollSetError::Busy => PyRuntimeError::new_err("concurrent poll() invocation"),
             PollSetError::NotRegistered | PollSetError::Missing => {
                 unreachable!("begin() only reports Busy")
             }
-        })?;
-        let outcome = intr::retry(
-            deadline_ns,
-            || py.check_signals(),
-            |attempt| {
-                let ms = convert::attempt_ms(attempt, first_ms);
-                let fds = &mut fds;
-                py.detach(move || core_poll::poll(fds, ms))
-            },
-        );
+        };
+        let mut fds = self.state().begin().map_err(busy)?;
+        let outcome = loop {
+            let outcome = intr::retry(
+                deadline_ns,
+                || py.check_signals(),
+                |attempt| {
+                    let ms = convert::attempt_ms(attempt, first_ms);
+                    let fds = &mut fds;
+                    gil::wait(py, ms != 0, move || core_poll::poll(fds, ms))
+                },
+            );
+            if let Err(RetryError::Os(err)) = &outcome {
+                if err.raw_os_error() == Some(libc::EINVAL) {
+                    // Holes may have pushed the array past RLIMIT_NOFILE.
+                    let mut state = self.state();
+                    state.finish(fds);
+                    let squeezed = state.squeeze();
+                    fds = state.begin().map_err(busy)?;
+                    if squeezed {
+                        continue;
+                    }
+                }
+            }
+            break outcome;
+        };
         // Copy out what is ready before giving the array back, so that no
         // Python object is created while the bookkeeping is lent out.
         let ready: Vec<(i32, u16)> = match &outcome {
@@ -138,16 +155,10 @@ impl Poll {
             Err(RetryError::Hook(err)) => return Err(err),
             Err(RetryError::Os(err)) => return Err(errors::os_error(py, &err)),
         }
-        let tuples = ready
-            .into_iter()
-            .map(|(fd, ev)| {
-                PyTuple::new(
-                    py,
-                    [fd.into_pyobject(py)?, u32::from(ev).into_pyobject(py)?],
-                )
-            })
-            .collect::<PyResult<Vec<_>>>()?;
-        PyList::new(py, tuples)
+        if ready.is_empty() {
+            return Ok(PyList::empty(py));
+        }
+        PyList::new(py, ready.into_iter().map(|(fd, ev)| (fd, u32::from(ev))))
     }
 }
 

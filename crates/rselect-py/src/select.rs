@@ -11,6 +11,8 @@ use rselect_core::time::{self, Deadline, Round};
 
 use crate::convert;
 use crate::errors;
+use crate::gil;
+use crate::results::ExactLen;
 
 /// The converted argument lists of one call: each list's original objects,
 /// and one [`Entry`] per object (`rlist`'s first, then `wlist`'s, then
@@ -106,13 +108,7 @@ impl<'py> Watched<'py> {
                     .into_iter()
                     .zip(entries)
                     .filter_map(|(obj, e)| core_select::is_ready(e).then_some(obj));
-                PyList::new(
-                    py,
-                    ExactLen {
-                        inner: ready,
-                        left: count,
-                    },
-                )?
+                PyList::new(py, ExactLen::new(ready, count))?
             };
             lists.push(list);
         }
@@ -152,29 +148,6 @@ fn push<'py>(
     Ok(())
 }
 
-/// An iterator whose length is known in advance (the ready count), so that
-/// the list is allocated once at its final size.
-struct ExactLen<I> {
-    inner: I,
-    left: usize,
-}
-
-impl<I: Iterator> Iterator for ExactLen<I> {
-    type Item = I::Item;
-
-    fn next(&mut self) -> Option<I::Item> {
-        let item = self.inner.next()?;
-        self.left -= 1;
-        Some(item)
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.left, Some(self.left))
-    }
-}
-
-impl<I: Iterator> ExactSizeIterator for ExactLen<I> {}
-
 /// `PySequence_Fast`: exact lists and tuples as they are, anything else
 /// materialised into a new list first.
 fn fast_sequence<'py>(arg: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
@@ -212,8 +185,7 @@ fn fast_sequence<'py>(arg: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
 /// that are ready.
 ///
 /// On Linux, descriptors above 1023 are accepted (the stdlib module refuses
-/// them); the cost of a call grows with the highest descriptor, as with the
-/// C call.
+/// them).
 #[pyfunction]
 #[pyo3(
     signature = (rlist, wlist, xlist, timeout = None, /),
@@ -258,7 +230,9 @@ pub fn select<'py>(
                 Attempt::First | Attempt::Again => first_timeout,
                 Attempt::Remaining(ns) => Some(Micros(time::ns_to_us(ns, Round::Ceiling))),
             };
-            py.detach(|| core_select::wait(entries, tv, remaining))
+            gil::wait(py, tv != Some(Micros(0)), || {
+                core_select::wait(entries, tv, remaining)
+            })
         },
     );
     let ready = match outcome {

@@ -1,7 +1,10 @@
 """pyperf benchmarks: stock ``select`` and ``rselect`` side by side, with ratios.
 
-    python benches/bench_select.py [pyperf options, e.g. --fast, -o out.json]
-    python benches/bench_select.py --filter ready-1000
+    python benches/bench.py [pyperf options, e.g. --fast, -o out.json]
+    python benches/bench.py --filter ready-1000
+
+Scenarios (benches/scenarios.py): ``select()`` over ints and sockets, poll and
+epoll waits with 1-1000 registered eventfds, and register/modify churn.
 
 Every scenario runs once per implementation in the same pyperf run; the table
 printed at the end gives both medians and rselect's time relative to stock.
@@ -17,7 +20,7 @@ import pyperf
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rselect
-from scenarios import SELECT_SCENARIOS
+from scenarios import SCENARIOS
 
 MODULES = {"stock": stock, "rselect": rselect}
 
@@ -44,7 +47,7 @@ def main():
     runner.argparser.add_argument("--filter", default="", help="substring of scenario names")
     args = runner.parse_args()
     results = {}
-    for name, make in SELECT_SCENARIOS.items():
+    for name, make in SCENARIOS.items():
         if args.filter and args.filter not in name:
             continue
         for label, module in MODULES.items():
@@ -55,7 +58,7 @@ def main():
         return
     print()
     print(f"{'scenario':<28} {'stock ns':>10} {'rselect ns':>11} {'ratio':>7}")
-    for name in SELECT_SCENARIOS:
+    for name in SCENARIOS:
         if (name, "stock") in results and (name, "rselect") in results:
             s, r = results[(name, "stock")], results[(name, "rselect")]
             print(f"{name:<28} {s * 1e9:>10.0f} {r * 1e9:>11.0f} {r / s:>7.3f}")
