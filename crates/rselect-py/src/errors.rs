@@ -25,10 +25,10 @@ pub fn os_error(py: Python<'_>, err: &io::Error) -> PyErr {
 /// (`PyErr_SetFromErrno` says `"Error"` for errno 0, as `epoll.fromfd(-2)`
 /// shows).
 pub fn from_errno(py: Python<'_>, errno: i32) -> PyErr {
+    static STRERROR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     if errno == 0 {
         return PyOSError::new_err((0, "Error"));
     }
-    static STRERROR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     let text = STRERROR
         .get_or_try_init(py, || {
             Ok::<_, PyErr>(py.import("os")?.getattr("strerror")?.unbind())
