@@ -1,6 +1,7 @@
 //! Wrapper for `epoll(7)` (Linux, Android).
 
 use std::io;
+use std::mem::MaybeUninit;
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 
 use crate::sys::syscall;
@@ -12,12 +13,6 @@ pub type EpollEvent = libc::epoll_event;
 #[derive(Debug)]
 pub struct Epoll {
     fd: OwnedFd,
-}
-
-/// An empty event, for sizing buffers.
-#[must_use]
-pub const fn empty_event() -> EpollEvent {
-    EpollEvent { events: 0, u64: 0 }
 }
 
 impl Epoll {
@@ -146,6 +141,86 @@ pub fn wait_raw(epfd: RawFd, events: &mut [EpollEvent], timeout_ms: i32) -> io::
     Ok(n as usize)
 }
 
+/// [`wait_raw`] into memory that needs no initialising: the kernel writes
+/// the first `n` events and only those are returned. A buffer can so be
+/// allocated at any size without touching its pages (`maxevents` may be
+/// large; `CPython` `malloc`s it uninitialised too).
+///
+/// # Errors
+/// As [`wait_raw`].
+pub fn wait_uninit(
+    epfd: RawFd,
+    buf: &mut [MaybeUninit<EpollEvent>],
+    timeout_ms: i32,
+) -> io::Result<&[EpollEvent]> {
+    let max = libc::c_int::try_from(buf.len()).unwrap_or(libc::c_int::MAX);
+    // SAFETY: `buf` is an exclusively borrowed buffer of at least `max`
+    // entries; the kernel writes at most `max` of them and reads none.
+    let n = syscall!(epoll_wait(
+        epfd,
+        buf.as_mut_ptr().cast::<EpollEvent>(),
+        max,
+        timeout_ms
+    ))?;
+    let n = (n as usize).min(buf.len());
+    // SAFETY: epoll_wait(2) initialised the first `n` entries (n <= max).
+    Ok(unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<EpollEvent>(), n) })
+}
+
+/// A reusable buffer for `epoll_wait(2)`: holds the events of the last wait,
+/// and room (never initialised by us) for up to its capacity.
+#[derive(Debug, Default)]
+pub struct Events {
+    /// `len` is the number of events the last wait returned.
+    buf: Vec<EpollEvent>,
+}
+
+impl Events {
+    /// An empty buffer; nothing is allocated until the first wait.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self { buf: Vec::new() }
+    }
+
+    /// Room for this many events without allocating.
+    #[must_use]
+    pub fn capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    /// Makes room for `max` events (uninitialised), reporting an allocation
+    /// failure instead of aborting: `maxevents` comes from the caller.
+    ///
+    /// # Errors
+    /// When the memory cannot be had.
+    pub fn try_reserve(&mut self, max: usize) -> Result<(), std::collections::TryReserveError> {
+        self.buf.clear();
+        self.buf.try_reserve_exact(max)
+    }
+
+    /// Waits for at most `max` events (growing the buffer, uninitialised, if
+    /// needed: see [`try_reserve`](Self::try_reserve)), replacing the
+    /// previous contents. Returns how many arrived.
+    ///
+    /// # Errors
+    /// As [`wait_raw`]; the buffer is then empty.
+    pub fn wait(&mut self, epfd: RawFd, max: usize, timeout_ms: i32) -> io::Result<usize> {
+        self.buf.clear();
+        self.buf.reserve_exact(max);
+        let n = wait_uninit(epfd, &mut self.buf.spare_capacity_mut()[..max], timeout_ms)?.len();
+        // SAFETY: wait_uninit returned the first `n` entries of the spare
+        // capacity as initialised by the kernel, and n <= max <= capacity.
+        unsafe { self.buf.set_len(n) };
+        Ok(n)
+    }
+
+    /// The events of the last wait.
+    #[must_use]
+    pub fn as_slice(&self) -> &[EpollEvent] {
+        &self.buf
+    }
+}
+
 /// An `epoll_ctl(2)` operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ctl {
@@ -177,4 +252,47 @@ pub fn ctl_raw(epfd: RawFd, op: Ctl, fd: RawFd, events: u32) -> io::Result<()> {
     // fails or acts on that descriptor, as with the C call).
     syscall!(epoll_ctl(epfd, op, fd, &raw mut ev))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::fd::AsRawFd;
+
+    use super::*;
+
+    #[test]
+    fn wait_uninit_returns_only_what_the_kernel_wrote() {
+        let ep = Epoll::new().unwrap();
+        let (r, w) = rustix::pipe::pipe().unwrap();
+        ep.add(r.as_raw_fd(), libc::EPOLLIN as u32).unwrap();
+        ctl_raw(
+            ep.as_raw_fd(),
+            Ctl::Add,
+            w.as_raw_fd(),
+            libc::EPOLLOUT as u32,
+        )
+        .unwrap();
+        let mut buf = Vec::with_capacity(8);
+        let got = wait_uninit(ep.as_raw_fd(), buf.spare_capacity_mut(), 0).unwrap();
+        assert_eq!(got.len(), 1);
+        let (fd, events) = (got[0].u64, got[0].events);
+        assert_eq!((fd, events), (w.as_raw_fd() as u64, libc::EPOLLOUT as u32));
+        rustix::io::write(&w, b"x").unwrap();
+        let got = wait_uninit(ep.as_raw_fd(), &mut buf.spare_capacity_mut()[..1], 0).unwrap();
+        assert_eq!(got.len(), 1, "maxevents is the buffer length");
+        ctl_raw(ep.as_raw_fd(), Ctl::Delete, w.as_raw_fd(), 0).unwrap();
+        let err = ctl_raw(ep.as_raw_fd(), Ctl::Modify, w.as_raw_fd(), 0).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::ENOENT));
+        let got = wait_uninit(ep.as_raw_fd(), buf.spare_capacity_mut(), 0).unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!({ got[0].u64 }, r.as_raw_fd() as u64);
+        let mut events = Events::new();
+        assert_eq!(events.wait(ep.as_raw_fd(), 4, 0).unwrap(), 1);
+        assert!(events.capacity() >= 4);
+        assert_eq!({ events.as_slice()[0].u64 }, r.as_raw_fd() as u64);
+        ep.delete(r.as_raw_fd()).unwrap();
+        assert_eq!(events.wait(ep.as_raw_fd(), 4, 0).unwrap(), 0);
+        assert!(events.as_slice().is_empty());
+        ep.close().unwrap();
+    }
 }

@@ -4,10 +4,10 @@ use std::cell::RefCell;
 use std::os::fd::{IntoRawFd, RawFd};
 use std::sync::atomic::{AtomicI32, Ordering};
 
-use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::exceptions::{PyMemoryError, PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyType};
-use rselect_core::epoll::{ctl_raw, empty_event, Ctl, Epoll as CoreEpoll, EpollEvent};
+use rselect_core::epoll::{ctl_raw, Ctl, Epoll as CoreEpoll, EpollEvent, Events};
 use rselect_core::intr::{self, Outcome, RetryError};
 use rselect_core::time::{self, Round};
 
@@ -23,10 +23,14 @@ const DEFAULT_MASK: u32 = (libc::EPOLLIN | libc::EPOLLPRI | libc::EPOLLOUT) as u
 const KERNEL_MAXEVENTS: usize = i32::MAX as usize / std::mem::size_of::<EpollEvent>();
 
 thread_local! {
-    /// One event buffer per thread, reused by every epoll object's `poll()`:
-    /// several threads may poll one object at once, and a thread's buffer is
-    /// never shared, so no lock is needed and nothing is allocated per call.
-    static EVENTS: RefCell<Vec<EpollEvent>> = const { RefCell::new(Vec::new()) };
+    /// One event buffer per thread, reused by every epoll object's `poll()`
+    /// for up to [`DEFAULT_MAXEVENTS`] events: several threads may poll one
+    /// object at once, and a thread's buffer is never shared, so no lock is
+    /// needed and nothing is allocated per call. It stays empty (only its
+    /// capacity is used, uninitialised); larger `maxevents` get a buffer of
+    /// their own for the call, which is never touched beyond what the kernel
+    /// writes and is freed on return.
+    static EVENTS: RefCell<Events> = const { RefCell::new(Events::new()) };
 }
 
 /// select.epoll(sizehint=-1, flags=0)
@@ -247,32 +251,39 @@ impl Epoll {
         if maxevents > KERNEL_MAXEVENTS {
             return Err(errors::from_errno(py, libc::EINVAL));
         }
-        let mut buf = EVENTS.with_borrow_mut(std::mem::take);
-        if buf.len() < maxevents {
-            buf.resize(maxevents, empty_event());
-        }
+        // The thread's buffer, or a new one for this call only (also when a
+        // signal handler polls while this thread's buffer is in use).
+        let mut buf = if maxevents <= DEFAULT_MAXEVENTS {
+            EVENTS.with_borrow_mut(std::mem::take)
+        } else {
+            Events::new()
+        };
+        // CPython: PyMem_New, MemoryError when it fails.
+        buf.try_reserve(maxevents)
+            .map_err(|_| PyMemoryError::new_err(()))?;
         let outcome = intr::retry(
             deadline_ns,
             || py.check_signals(),
             |attempt| {
                 let ms = convert::attempt_ms(attempt, first_ms);
-                let events = &mut buf[..maxevents];
-                gil::wait(py, ms != 0, move || {
-                    rselect_core::epoll::wait_raw(epfd, events, ms)
-                })
+                let buf = &mut buf;
+                gil::wait(py, ms != 0, move || buf.wait(epfd, maxevents, ms))
             },
         );
         let result = match outcome {
             Ok(Outcome::Done(0) | Outcome::TimedOut) => Ok(PyList::empty(py)),
-            Ok(Outcome::Done(n)) => build_events(py, &buf[..n]),
+            // The kernel wrote the first n entries of the last attempt.
+            Ok(Outcome::Done(_)) => build_events(py, buf.as_slice()),
             Err(RetryError::Hook(err)) => Err(err),
             Err(RetryError::Os(err)) => Err(errors::os_error(py, &err)),
         };
-        EVENTS.with_borrow_mut(|slot| {
-            if slot.len() < buf.len() {
-                *slot = buf;
-            }
-        });
+        if buf.capacity() <= DEFAULT_MAXEVENTS {
+            EVENTS.with_borrow_mut(|slot| {
+                if slot.capacity() < buf.capacity() {
+                    *slot = buf;
+                }
+            });
+        }
         result
     }
 
