@@ -18,7 +18,7 @@ demo: ## build into .venv, show facilities and limits, compare select() with the
 	.venvs/3.11/bin/python benches/demo.py
 
 .PHONY: test
-test: setup test-rust lint test-python conformance ## everything CI runs
+test: setup test-rust lint test-python conformance test-install ## everything CI runs
 	@echo "make test: all green"
 
 .PHONY: test-rust
@@ -36,6 +36,10 @@ test-python: ## pytest (differential + behaviour) on every installed interpreter
 conformance: ## CPython's own tests, stock select vs rselect, on every installed interpreter
 	.venv/bin/python tools/conformance.py $(addprefix --python ,$(PYTHONS))
 	@if [ -s .venvs/missing.txt ]; then echo "conformance: interpreters MISSING: $$(cat .venvs/missing.txt | xargs)"; fi
+
+.PHONY: test-install
+test-install: ## `pip install .` (PEP 517) into a fresh venv per interpreter, then use it
+	scripts/check-install.sh
 
 .PHONY: lint
 lint: ## rustfmt, clippy -D warnings, ruff

@@ -1,4 +1,6 @@
-"""A short side-by-side run of the stock module and rselect: python benches/demo.py [name substrings].
+"""A short side-by-side run of the stock module and rselect.
+
+    python benches/demo.py [scenario name substrings]
 
 Interleaves the two implementations (A B A B ...) over several rounds and
 prints median nanoseconds per call and the ratio. For careful numbers use

@@ -4,15 +4,22 @@
 # installed package works: rselect.select on a real pipe, the compiled module
 # built for this interpreter, and `python -m rselect info`.
 #
-#   scripts/check-install.sh [VERSION ...]     default: 3.10 3.11 3.12 3.13
+#   scripts/check-install.sh [VERSION ...]     default: every interpreter
+#                                              scripts/setup.sh found
 #
-# Uses the interpreters scripts/setup.sh found (.venvs/pythons.txt) to locate
-# each base interpreter. A missing interpreter fails the check.
+# Base interpreters come from .venvs/pythons.txt (written by scripts/setup.sh);
+# the ones setup could not find are reported again here. A version asked for
+# by name that setup did not find fails the check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 versions=("$@")
-[ ${#versions[@]} -gt 0 ] || versions=(3.10 3.11 3.12 3.13)
+if [ ${#versions[@]} -eq 0 ]; then
+    mapfile -t versions < <(awk '{print $1}' .venvs/pythons.txt)
+    for v in $(cat .venvs/missing.txt 2>/dev/null); do
+        echo "check-install: interpreter MISSING for Python $v (reported by setup)" >&2
+    done
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

@@ -19,8 +19,6 @@ use crate::gil;
 const DEFAULT_MAXEVENTS: usize = libc::FD_SETSIZE - 1;
 /// `register()`'s default: `EPOLLIN | EPOLLPRI | EPOLLOUT`.
 const DEFAULT_MASK: u32 = (libc::EPOLLIN | libc::EPOLLPRI | libc::EPOLLOUT) as u32;
-/// The kernel refuses more (`EP_MAX_EVENTS = INT_MAX / sizeof(struct epoll_event)`).
-const KERNEL_MAXEVENTS: usize = i32::MAX as usize / std::mem::size_of::<EpollEvent>();
 
 thread_local! {
     /// One event buffer per thread, reused by every epoll object's `poll()`
@@ -248,9 +246,6 @@ impl Epoll {
             }
             n => n as usize,
         };
-        if maxevents > KERNEL_MAXEVENTS {
-            return Err(errors::from_errno(py, libc::EINVAL));
-        }
         // The thread's buffer, or a new one for this call only (also when a
         // signal handler polls while this thread's buffer is in use).
         let mut buf = if maxevents <= DEFAULT_MAXEVENTS {
