@@ -154,26 +154,46 @@ pub fn us_to_timeval_parts(us: i64) -> (i64, i64) {
 /// remaining time is recomputed from it, so signals never extend a timeout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Deadline {
-    at: Option<Instant>,
+    at: At,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum At {
+    /// A zero timeout: due from the start.
+    Now,
+    Later(Instant),
+    /// Too far away for the clock (hundreds of years).
+    Never,
 }
 
 impl Deadline {
     /// `now + ns` for a non-negative `ns`. A deadline too far away for the
     /// clock (hundreds of years) never arrives.
+    ///
+    /// A zero (or negative) `ns` reads no clock: such a deadline is due at
+    /// once, and [`remaining_ns`](Self::remaining_ns) is negative from the
+    /// start. Zero-timeout waits are the hot path of event loops, and a wait
+    /// that was interrupted by a signal has, by then, used up a zero timeout
+    /// anyway.
     #[must_use]
     pub fn after_ns(ns: i64) -> Self {
-        let ns = u64::try_from(ns).unwrap_or(0);
-        Self {
-            at: Instant::now().checked_add(Duration::from_nanos(ns)),
-        }
+        let at = match u64::try_from(ns) {
+            Ok(0) | Err(_) => At::Now,
+            Ok(ns) => Instant::now()
+                .checked_add(Duration::from_nanos(ns))
+                .map_or(At::Never, At::Later),
+        };
+        Self { at }
     }
 
     /// Nanoseconds left until the deadline: negative once it has passed,
     /// saturating at `i64::MAX` for a deadline that never arrives.
     #[must_use]
     pub fn remaining_ns(&self) -> i64 {
-        let Some(at) = self.at else {
-            return i64::MAX;
+        let at = match self.at {
+            At::Now => return -1,
+            At::Never => return i64::MAX,
+            At::Later(at) => at,
         };
         let now = Instant::now();
         if let Some(left) = at.checked_duration_since(now) {
@@ -296,7 +316,9 @@ mod tests {
         let d = Deadline::after_ns(50 * NS_PER_MS);
         let left = d.remaining_ns();
         assert!(left > 0 && left <= 50 * NS_PER_MS);
-        let past = Deadline::after_ns(0);
+        // A zero timeout is due at once, without waiting for the clock.
+        assert!(Deadline::after_ns(0).remaining_ns() < 0);
+        let past = Deadline::after_ns(1);
         std::thread::sleep(Duration::from_millis(1));
         assert!(past.remaining_ns() < 0);
         assert!(Deadline::after_ns(i64::MAX).remaining_ns() > 0);

@@ -302,9 +302,13 @@ impl Epoll {
 
 /// The `(fd, events)` tuples, built straight into a list of their size.
 fn build_events<'py>(py: Python<'py>, events: &[EpollEvent]) -> PyResult<Bound<'py, PyList>> {
-    // `data` holds the descriptor as registered (the low 32 bits).
+    // `data` holds the descriptor as registered (the low 32 bits). The mask
+    // is unsigned (EPOLLET is bit 31); as an i64 it goes through
+    // PyLong_FromLong, the small-int cache included.
     PyList::new(
         py,
-        events.iter().map(|ev| (ev.u64 as u32 as i32, ev.events)),
+        events
+            .iter()
+            .map(|ev| (ev.u64 as u32 as i32, i64::from(ev.events))),
     )
 }

@@ -12,6 +12,7 @@ use rselect_core::poll::{self as core_poll, PollFd, PollSet, PollSetError};
 use crate::convert;
 use crate::errors;
 use crate::gil;
+use crate::results::ExactLen;
 
 /// Returns a polling object.
 ///
@@ -143,34 +144,32 @@ impl Poll {
             }
             break outcome;
         };
-        // Copy out what is ready before giving the array back, so that no
-        // Python object is created while the bookkeeping is lent out.
-        let ready: Vec<(i32, u16)> = match &outcome {
-            Ok(Outcome::Done(n)) if *n > 0 => ready_entries(&fds, *n),
-            _ => Vec::new(),
+        // The result is built from the lent array, before it is given back:
+        // a finalizer that runs meanwhile (allocation can trigger the garbage
+        // collector) and calls register()/unregister() on this object is
+        // queued like any other change during a poll(), and one that calls
+        // poll() gets "concurrent poll() invocation" (the C module would
+        // rebuild the very array it is reading).
+        let result = match &outcome {
+            Ok(Outcome::Done(n)) if *n > 0 => ready_list(py, &fds),
+            _ => Ok(PyList::empty(py)),
         };
         self.state().finish(fds);
         match outcome {
-            Ok(_) => {}
-            Err(RetryError::Hook(err)) => return Err(err),
-            Err(RetryError::Os(err)) => return Err(errors::os_error(py, &err)),
+            Ok(_) => result,
+            Err(RetryError::Hook(err)) => Err(err),
+            Err(RetryError::Os(err)) => Err(errors::os_error(py, &err)),
         }
-        if ready.is_empty() {
-            return Ok(PyList::empty(py));
-        }
-        PyList::new(py, ready.into_iter().map(|(fd, ev)| (fd, u32::from(ev))))
     }
 }
 
-fn ready_entries(fds: &[PollFd], n: usize) -> Vec<(i32, u16)> {
-    let mut out = Vec::with_capacity(n);
-    for p in fds {
-        if p.revents != 0 {
-            out.push((p.fd, p.revents as u16));
-            if out.len() == n {
-                break;
-            }
-        }
-    }
-    out
+/// `[(fd, revents & 0xffff), ...]` for the entries the kernel marked, in
+/// array (registration) order, built straight into a list of its size.
+fn ready_list<'py>(py: Python<'py>, fds: &[PollFd]) -> PyResult<Bound<'py, PyList>> {
+    let count = fds.iter().filter(|p| p.revents != 0).count();
+    let ready = fds
+        .iter()
+        .filter(|p| p.revents != 0)
+        .map(|p| (p.fd, i32::from(p.revents as u16)));
+    PyList::new(py, ExactLen::new(ready, count))
 }
