@@ -29,14 +29,15 @@ _R_HUP, _W_HUP = os.pipe()
 os.close(_W_HUP)  # the read end reports EOF (readable)
 _R_GONE, _W_NOREADER = os.pipe()
 os.close(_R_GONE)  # the write end reports POLLERR (readable and writable)
-_SOCK, _PEER = socket.socketpair()
-_PEER.close()  # the socket reports POLLHUP|POLLIN: readable, also writable
+_sock, _peer = socket.socketpair()
+_peer.close()  # the socket reports POLLHUP|POLLIN: readable, also writable
+_SOCK_HUP = _sock.detach()  # a plain descriptor, like the pipes above
 _CLOSED = os.dup(0)
 os.close(_CLOSED)  # a number that is (very likely) not open: EBADF
 
 # Hang-ups and errors matter because rselect asks poll(2) first on Linux, which
 # reports them even where select(2) does not count them (a hang-up for wlist).
-FDS = [_R_READY, _W_READY, _R_EMPTY, _W_EMPTY, _R_HUP, _W_NOREADER, _SOCK.fileno(), 0, 1, 2]
+FDS = [_R_READY, _W_READY, _R_EMPTY, _W_EMPTY, _R_HUP, _W_NOREADER, _SOCK_HUP, 0, 1, 2]
 
 
 class Fileno:
