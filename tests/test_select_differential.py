@@ -60,6 +60,22 @@ class RaisingType:
         raise TypeError("inner type error")
 
 
+class RaisingAttr:
+    """fileno() exists but raises AttributeError: that error, not the TypeError."""
+
+    def fileno(self):
+        raise AttributeError("inner attribute error")
+
+
+class GetattrOnly:
+    """fileno comes from __getattr__ (no descriptor on the type)."""
+
+    def __getattr__(self, name):
+        if name == "fileno":
+            return lambda: _W_READY
+        raise AttributeError(name)
+
+
 class NotCallable:
     fileno = 3
 
@@ -125,7 +141,17 @@ item = st.one_of(
     st.tuples(
         st.just("other"),
         st.sampled_from(
-            ["raising", "raising_type", "not_callable", "index", "float", "none", "str"]
+            [
+                "raising",
+                "raising_type",
+                "raising_attr",
+                "getattr_only",
+                "not_callable",
+                "index",
+                "float",
+                "none",
+                "str",
+            ]
         ),
     ),
     st.tuples(st.just("mutator"), st.just(0)),
@@ -170,6 +196,8 @@ def build_item(recipe, lists):
     return {
         "raising": Raising,
         "raising_type": RaisingType,
+        "raising_attr": RaisingAttr,
+        "getattr_only": GetattrOnly,
         "not_callable": NotCallable,
         "index": lambda: Index(1),
         "float": lambda: 1.0,
