@@ -11,13 +11,9 @@ def info() -> int:
 
     import rselect
     from rselect import _rselect
+    from rselect._install import stock_module
 
-    try:
-        import importlib
-
-        stock = importlib.import_module("select") if not rselect.installed() else None
-    except ImportError:
-        stock = None
+    stock = stock_module("select")
     facilities = [
         n for n in ("select", "poll", "epoll", "devpoll", "kqueue") if hasattr(_rselect, n)
     ]
@@ -37,9 +33,10 @@ def info() -> int:
         ("facilities", ", ".join(facilities)),
         ("RLIMIT_NOFILE", f"soft {fmt(soft)}, hard {fmt(hard)}"),
         ("PIPE_BUF", str(_rselect.PIPE_BUF)),
-        ("stock select() limit", "descriptors < 1024 (FD_SETSIZE), 1024 per list"),
+        ("stock select() limit", _stock_limit(stock)),
         ("rselect select() limit", _select_limit()),
         ("installed as select", "yes" if rselect.installed() else "no"),
+        ("startup hook", _hook_state()),
     ]
     if stock is not None:
         rows.append(("stock module", getattr(stock, "__file__", "built in")))
@@ -47,6 +44,48 @@ def info() -> int:
     for k, v in rows:
         print(f"{k:<{width}}  {v}")
     return 0
+
+
+def _stock_limit(stock) -> str:
+    """FD_SETSIZE of the stock module, found the way its users meet it: the
+    lowest descriptor that select() refuses with ValueError (no descriptor
+    needs to be open for that)."""
+    if stock is None:
+        return "stock module not available"
+
+    def refused(fd: int) -> bool:
+        try:
+            stock.select([fd], [], [], 0)
+        except ValueError:
+            return True
+        except OSError:
+            return False  # in range, just not open
+        return False
+
+    lo, hi = 0, 1 << 20
+    if not refused(hi):
+        return "no FD_SETSIZE limit below 2**20"
+    while lo + 1 < hi:  # refused(hi) and not refused(lo)
+        mid = (lo + hi) // 2
+        if refused(mid):
+            hi = mid
+        else:
+            lo = mid
+    return f"descriptors < {hi} (FD_SETSIZE), {hi} per list"
+
+
+def _hook_state() -> str:
+    import os
+    import site
+
+    dirs = [*site.getsitepackages(), site.getusersitepackages()]
+    found = [d for d in dirs if os.path.exists(os.path.join(d, "rselect-startup.pth"))]
+    if not found:
+        return "rselect-startup.pth not found in site-packages"
+    env = os.environ.get("RSELECT_INSTALL", "")
+    active = env not in ("", "0")
+    state = "active (RSELECT_INSTALL set)" if active else "idle (RSELECT_INSTALL unset)"
+    return f"{state}; {os.path.join(found[0], 'rselect-startup.pth')}"
 
 
 def _select_limit() -> str:
@@ -61,9 +100,21 @@ def _select_limit() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["run"]:
+        # Not argparse: everything after the program goes to the program.
+        from rselect import _run
+
+        return _run.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m rselect")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="facilities, limits, build and install state")
+    sub.add_parser(
+        "run",
+        help="run a program with rselect as select: run [--no-children] (-m mod | -c code | file)",
+        add_help=False,
+    )
     args = parser.parse_args(argv)
     if args.command == "info":
         return info()

@@ -1,15 +1,71 @@
-"""Make rselect the ``select`` module of the running interpreter."""
+"""Make rselect the ``select`` module of the running interpreter.
+
+``install()`` does two things:
+
+1. ``sys.modules["select"]`` becomes rselect, so every later ``import
+   select`` (and ``from select import ...``) gets it;
+2. every module already imported that captured the stock module, or one of
+   its functions and types, is rebound. The stdlib does this at import time:
+   ``selectors`` keeps ``select.select``, ``select.poll`` and
+   ``select.epoll`` in class attributes (``SelectSelector._select``,
+   ``PollSelector._selector_cls``, ...), ``pty`` does ``from select import
+   select``, ``subprocess`` and ``selectors`` keep the module itself. The
+   search is by identity over the globals of every module in ``sys.modules``
+   and the attributes of the classes each module defines, so third-party
+   modules that did the same (``import select`` at top level, ``from select
+   import epoll``) are rebound too.
+
+Each rebinding is recorded; ``uninstall()`` puts back exactly those that still
+hold what ``install()`` put there, and rebinds modules imported while rselect
+was installed the other way round (module references anywhere; function and
+type references in stdlib modules only, since outside the stdlib a reference
+to, say, ``rselect.epoll`` may have been taken on purpose).
+
+Objects created before ``install()`` keep the module they were made with: a
+``selectors.EpollSelector`` opened earlier still holds a stock ``epoll``, an
+asyncio loop started earlier keeps its selector. Call ``install()`` first
+thing (or use ``python -m rselect run``) for a whole program on rselect.
+
+What is swapped is a table (``_SWAPS``): one entry per stdlib module rselect
+replaces. ``rselect.selectors`` will be one more entry.
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
+import threading
 import types
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from rselect import _rselect
 
-# The module that was in sys.modules["select"] before install(), if any.
-_previous: types.ModuleType | None = None
-_had_previous = False
+# (stdlib module name, loader of its replacement). Order matters only for
+# import side effects: a replacement may import the ones before it.
+_SWAPS: list[tuple[str, Callable[[], types.ModuleType]]] = [
+    ("select", lambda: _rselect),
+]
+
+# Values that are never rebound even when identical in both modules (the
+# constants are equal ints; ``error`` is ``OSError`` in both).
+_IMMUTABLE = (int, float, str, bytes, bool, type(None))
+
+_lock = threading.RLock()
+
+
+class _State:
+    def __init__(self) -> None:
+        self.active = False
+        # name -> (stock module or None, its replacement)
+        self.modules: dict[str, tuple[types.ModuleType | None, types.ModuleType]] = {}
+        # (namespace, attribute, old value, new value), in the order applied
+        self.rebound: list[tuple[Any, str, Any, Any]] = []
+        # names of the modules present when install() ran
+        self.seen: set[str] = set()
+
+
+_state = _State()
 
 
 def installed() -> bool:
@@ -18,22 +74,167 @@ def installed() -> bool:
 
 
 def install() -> None:
-    """Make ``import select`` return rselect from now on (idempotent)."""
-    global _previous, _had_previous
-    if installed():
-        return
-    _had_previous = "select" in sys.modules
-    _previous = sys.modules.get("select")
-    sys.modules["select"] = _rselect
+    """Make rselect the ``select`` module of this interpreter (idempotent).
+
+    Safe to call at any time; call it before the program opens selectors or
+    event loops so that those use rselect too.
+    """
+    with _lock:
+        if _state.active:
+            for name, (_stock, replacement) in _state.modules.items():
+                sys.modules[name] = replacement
+            return
+        modules = {}
+        for name, load in _SWAPS:
+            replacement = load()
+            modules[name] = (_import_stock(name, replacement), replacement)
+        _state.rebound = list(_rebind(_mapping(modules.values()), lambda _name: _ALL))
+        for name, (_stock, replacement) in modules.items():
+            sys.modules[name] = replacement
+        _state.active = True
+        _state.modules = modules
+        _state.seen = set(sys.modules)
 
 
 def uninstall() -> None:
-    """Undo :func:`install` (idempotent)."""
-    global _previous, _had_previous
-    if not installed():
-        return
-    if _had_previous and _previous is not None:
-        sys.modules["select"] = _previous
-    else:
-        del sys.modules["select"]
-    _previous, _had_previous = None, False
+    """Undo :func:`install` (idempotent): the stock modules are back everywhere."""
+    with _lock:
+        if not _state.active:
+            return
+        for ns, attr, old, new in reversed(_state.rebound):
+            try:
+                if getattr(ns, attr) is new:
+                    setattr(ns, attr, old)
+            except (AttributeError, TypeError):
+                pass
+        seen = _state.seen
+
+        def policy(name: str) -> int:
+            if _is_stdlib(name):
+                return _ALL
+            return _NONE if name in seen else _MODULES
+
+        mapping = _mapping((new, stock) for stock, new in _state.modules.values())
+        for _ in _rebind(mapping, policy):
+            pass
+        for name, (stock, new) in _state.modules.items():
+            if sys.modules.get(name) is new:
+                # The stock module object install() held (imported then if it
+                # was not yet): the modules rebound above refer to it.
+                if stock is not None:
+                    sys.modules[name] = stock
+                else:
+                    del sys.modules[name]
+        _state.__init__()
+
+
+def stock_module(name: str = "select") -> types.ModuleType | None:
+    """The stdlib module that rselect replaces as ``name`` (None if the
+    interpreter has none), whether rselect is installed or not."""
+    with _lock:
+        if name in _state.modules:
+            return _state.modules[name][0]
+        for swapped, load in _SWAPS:
+            if swapped == name:
+                return _import_stock(name, load())
+    raise KeyError(name)
+
+
+# What _rebind may replace in a module: nothing, module objects only, or
+# module objects and the functions and types taken from them.
+_NONE, _MODULES, _ALL = 0, 1, 2
+
+
+def _import_stock(name: str, replacement: types.ModuleType) -> types.ModuleType | None:
+    """The stock module ``name``, imported if need be (and then left in
+    sys.modules, as ``import`` would leave it)."""
+    current = sys.modules.get(name)
+    if current is not None and current is not replacement:
+        return current
+    if current is None:
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            return None
+    # The replacement is there already (put by hand): look past it.
+    del sys.modules[name]
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+    finally:
+        sys.modules[name] = replacement
+
+
+def _mapping(
+    pairs: Iterable[tuple[types.ModuleType | None, types.ModuleType | None]],
+) -> dict[int, tuple[Any, Any, bool]]:
+    """id(old) -> (old, new, is_module) for each module pair and its public callables."""
+    mapping: dict[int, tuple[Any, Any, bool]] = {}
+    for old, new in pairs:
+        if old is None or old is new:
+            continue
+        mapping[id(old)] = (old, new, True)
+        for attr, value in vars(old).items():
+            if attr.startswith("__") or isinstance(value, _IMMUTABLE):
+                continue
+            replacement = getattr(new, attr, None)
+            if replacement is None or replacement is value:
+                continue
+            mapping[id(value)] = (value, replacement, False)
+    return mapping
+
+
+def _is_stdlib(name: str) -> bool:
+    return name.partition(".")[0] in sys.stdlib_module_names
+
+
+def _rebind(
+    mapping: dict[int, tuple[Any, Any, bool]], policy: Callable[[str], int]
+) -> Iterator[tuple[Any, str, Any, Any]]:
+    """Replace, by identity, what ``mapping`` names in module globals and in the
+    attributes of the classes those modules define; yield each change made."""
+    swapped = {id(m) for old, new, is_module in mapping.values() if is_module for m in (old, new)}
+    for name, module in list(sys.modules.items()):
+        if (
+            name == "rselect"
+            or name.startswith("rselect.")
+            or not isinstance(module, types.ModuleType)
+        ):
+            continue
+        level = policy(name)
+        if level == _NONE:
+            continue
+        try:
+            namespace = vars(module)
+        except TypeError:
+            continue
+        if id(module) in swapped:
+            continue  # one of the swapped modules itself
+        for attr, value in list(namespace.items()):
+            hit = mapping.get(id(value))
+            if hit is not None and hit[0] is value and (hit[2] or level == _ALL):
+                namespace[attr] = hit[1]
+                yield module, attr, value, hit[1]
+            elif level == _ALL and isinstance(value, type) and _defined_in(value, name):
+                yield from _rebind_class(value, mapping)
+
+
+def _defined_in(cls: type, module_name: str) -> bool:
+    try:
+        return cls.__dict__.get("__module__") == module_name
+    except Exception:
+        return False
+
+
+def _rebind_class(
+    cls: type, mapping: dict[int, tuple[Any, Any, bool]]
+) -> Iterator[tuple[Any, str, Any, Any]]:
+    for attr, value in list(vars(cls).items()):
+        hit = mapping.get(id(value))
+        if hit is not None and hit[0] is value:
+            try:
+                setattr(cls, attr, hit[1])
+            except (AttributeError, TypeError):
+                continue  # a built-in or frozen class: leave it alone
+            yield cls, attr, value, hit[1]
