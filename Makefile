@@ -12,10 +12,11 @@ setup: ## build rselect and install it into .venvs/X.Y for every interpreter in 
 	scripts/setup.sh $(VERSIONS)
 
 .PHONY: demo
-demo: ## build into .venv, show facilities and limits, compare select() with the stock module
+demo: ## build, show facilities and limits, compare with stock: select() and an asyncio program
 	scripts/setup.sh 3.11
 	.venvs/3.11/bin/python -m rselect info
 	.venvs/3.11/bin/python benches/demo.py
+	.venvs/3.11/bin/python benches/echo.py --compare
 
 .PHONY: test
 test: setup test-rust lint test-python conformance test-install ## everything CI runs
