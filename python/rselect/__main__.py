@@ -107,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
         from rselect import _run
 
         return _run.main(argv[1:])
+    if argv[:1] == ["bench"]:
+        from rselect import _bench
+
+        return _bench.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m rselect")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="facilities, limits, build and install state")
@@ -115,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         help="run a program with rselect as select: run [--no-children] (-m mod | -c code | file)",
         add_help=False,
     )
+    sub.add_parser("bench", help="stock select vs rselect vs the bare syscalls", add_help=False)
     args = parser.parse_args(argv)
     if args.command == "info":
         return info()

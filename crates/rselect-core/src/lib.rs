@@ -20,6 +20,7 @@
 pub(crate) mod sys;
 
 pub mod fdset;
+pub mod floor;
 pub mod intr;
 pub mod poll;
 pub mod select;

@@ -13,6 +13,7 @@ use rselect_core::time::{self, Round};
 
 use crate::convert;
 use crate::errors;
+use crate::fdints::FdInts;
 use crate::gil;
 
 /// `maxevents=-1` means FD_SETSIZE - 1 events per call, as in CPython.
@@ -305,10 +306,11 @@ fn build_events<'py>(py: Python<'py>, events: &[EpollEvent]) -> PyResult<Bound<'
     // `data` holds the descriptor as registered (the low 32 bits). The mask
     // is unsigned (EPOLLET is bit 31); as an i64 it goes through
     // PyLong_FromLong, the small-int cache included.
+    let mut ints = FdInts::get(py);
     PyList::new(
         py,
         events
             .iter()
-            .map(|ev| (ev.u64 as u32 as i32, i64::from(ev.events))),
+            .map(|ev| (ints.int(ev.u64 as u32 as i32), i64::from(ev.events))),
     )
 }

@@ -10,6 +10,8 @@ mod convert;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod epoll;
 mod errors;
+mod fdints;
+mod floor;
 mod gil;
 mod poll;
 mod results;
@@ -32,6 +34,9 @@ mod _rselect {
 
     #[pymodule_export]
     use crate::poll::new_poll;
+
+    #[pymodule_export]
+    use crate::floor::_floor;
 
     #[cfg(any(target_os = "linux", target_os = "android"))]
     #[pymodule_export]

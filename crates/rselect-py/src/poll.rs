@@ -12,6 +12,7 @@ use rselect_core::poll::{self as core_poll, PollFd, PollSet, PollSetError};
 use crate::convert;
 use crate::errors;
 use crate::gil;
+use crate::fdints::FdInts;
 use crate::results::ExactLen;
 
 /// Returns a polling object.
@@ -167,9 +168,10 @@ impl Poll {
 /// array (registration) order, built straight into a list of its size.
 fn ready_list<'py>(py: Python<'py>, fds: &[PollFd]) -> PyResult<Bound<'py, PyList>> {
     let count = fds.iter().filter(|p| p.revents != 0).count();
+    let mut ints = FdInts::get(py);
     let ready = fds
         .iter()
         .filter(|p| p.revents != 0)
-        .map(|p| (p.fd, i32::from(p.revents as u16)));
+        .map(|p| (ints.int(p.fd), i32::from(p.revents as u16)));
     PyList::new(py, ExactLen::new(ready, count))
 }

@@ -1,0 +1,81 @@
+//! Interned Python ints for descriptor numbers in results.
+//!
+//! `poll.poll()` and `epoll.poll()` return `(fd, events)` pairs. CPython
+//! makes a new int for every fd above 256 on every call (and frees it when the
+//! result goes away): with 1,000 ready descriptors that allocation and release
+//! is a fifth of the user-space cost of a call. Descriptor numbers are small
+//! and reused, so the ints are made once and kept, the way CPython keeps
+//! -5..=256: a process-wide list indexed by fd, grown to the highest fd seen
+//! (at most [`LIMIT`] slots; an int is made when its fd is first reported).
+//!
+//! Values are the same; only the identity of the int objects differs (two
+//! results now share the same `int` for the same fd), which Python code may
+//! not rely on either way. The event masks stay as they were: they are small
+//! ints CPython caches already.
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyList;
+
+/// Descriptors at or above this get a fresh int each time (64 Ki slots: at
+/// most 0.5 MiB of list and 1.8 MiB of ints).
+pub const LIMIT: i32 = 1 << 16;
+
+static CACHE: PyOnceLock<Py<PyList>> = PyOnceLock::new();
+
+/// CPython's own small-int cache ends here: smaller descriptors need no cache.
+const SMALL_INTS_END: i32 = 257;
+
+/// The cache, borrowed for one result building.
+pub struct FdInts<'py> {
+    list: Bound<'py, PyList>,
+    len: usize,
+}
+
+impl<'py> FdInts<'py> {
+    pub fn get(py: Python<'py>) -> Self {
+        let list = CACHE.get_or_init(py, || PyList::empty(py).unbind()).bind(py).clone();
+        let len = list.len();
+        Self { list, len }
+    }
+
+    /// The int for `fd`: CPython's small int, the cached one, or one made
+    /// now and cached (the slots of smaller descriptors not seen yet hold
+    /// `None`). Infallible: if the cache cannot be read or grown (no memory),
+    /// a fresh int is returned, as CPython would make.
+    pub fn int(&mut self, fd: i32) -> Bound<'py, PyAny> {
+        let py = self.list.py();
+        if !(SMALL_INTS_END..LIMIT).contains(&fd) {
+            return fresh(py, fd);
+        }
+        let index = fd as usize;
+        if index < self.len {
+            if let Ok(cached) = self.list.get_item(index) {
+                if !cached.is_none() {
+                    return cached;
+                }
+            }
+        } else if self.grow(index + 1).is_err() {
+            return fresh(py, fd);
+        }
+        let made = fresh(py, fd);
+        // A failed store only means the next call makes the int again.
+        let _ = self.list.set_item(index, &made);
+        made
+    }
+
+    fn grow(&mut self, len: usize) -> PyResult<()> {
+        let py = self.list.py();
+        while self.len < len {
+            self.list.append(py.None())?;
+            self.len += 1;
+        }
+        Ok(())
+    }
+}
+
+/// A new int (or CPython's small int) for `fd`.
+fn fresh(py: Python<'_>, fd: i32) -> Bound<'_, PyAny> {
+    let Ok(int) = fd.into_pyobject(py);
+    int.into_any()
+}

@@ -1,0 +1,326 @@
+"""Benchmark scenarios, shared by ``python -m rselect bench`` and the pyperf
+benchmarks under ``benches/``.
+
+A scenario's ``make(module)`` opens what it needs and returns a :class:`Case`:
+``call()`` does one operation with ``module`` (stock ``select`` or rselect;
+a ``functools.partial`` of the method where one call is the operation, so that
+the harness adds no Python frame of its own),
+``cleanup()`` closes everything, and ``floor`` holds the arguments of
+``rselect._rselect._floor`` that time the same system calls on the same
+descriptors with no Python in between (None where the operation makes no
+system call, as poll objects' register/modify).
+
+Descriptors are eventfds (one descriptor each, readable when their counter is
+non-zero, always writable) and socketpairs, so that 1,000 of them stay below
+FD_SETSIZE for the stock module.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from types import ModuleType
+from typing import Any
+
+SIZES = (1, 10, 100, 1000)
+
+
+@dataclass
+class Case:
+    call: Callable[[], object]
+    cleanup: Callable[[], None]
+    floor: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    family: str  # the curve it belongs to in plots (cost against n)
+    n: int
+    make: Callable[[ModuleType], Case] = field(repr=False)
+    stock: bool = True  # False: the stock module cannot run it
+    target: float | None = None  # rselect/stock time the project aims at
+    quick: bool = False  # part of --quick
+
+
+def _eventfds(n: int) -> list[int]:
+    return [os.eventfd(0, os.EFD_NONBLOCK) for _ in range(n)]
+
+
+def _close(fds) -> None:
+    for fd in fds:
+        os.close(fd)
+
+
+def _sockets(n: int) -> tuple[list[socket.socket], list[socket.socket]]:
+    pairs = [socket.socketpair() for _ in range((n + 1) // 2)]
+    flat = [s for pair in pairs for s in pair]
+    return flat[:n], flat[n:]
+
+
+def _select(kind: str, ready: bool, n: int, fds: list[int] | None = None):
+    def make(module) -> Case:
+        if kind == "int":
+            objs: list = fds if fds is not None else _eventfds(n)
+            raw = objs
+
+            def cleanup():
+                if fds is None:
+                    _close(objs)
+        else:
+            objs, extra = _sockets(n)
+            raw = [s.fileno() for s in objs]
+
+            def cleanup():
+                for s in objs + extra:
+                    s.close()
+
+        empty: list = []
+        # eventfds and sockets are always writable, never readable
+        lists = (empty, objs, empty) if ready else (objs, empty, empty)
+        call = partial(module.select, *lists, 0)
+        return Case(call, cleanup, {"op": "select-w" if ready else "select-r", "fds": raw})
+
+    return make
+
+
+def _masks(module, kind):
+    """(idle mask, ready mask) for eventfds: readable never, writable always."""
+    if kind == "poll":
+        return module.POLLIN, module.POLLOUT
+    return module.EPOLLIN, module.EPOLLOUT
+
+
+def _new(module, kind):
+    return module.poll() if kind == "poll" else module.epoll()
+
+
+def _wait(kind: str, ready: bool, n: int, maxevents: int | None = None):
+    def make(module) -> Case:
+        fds = _eventfds(n)
+        obj = _new(module, kind)
+        mask = _masks(module, kind)[1 if ready else 0]
+        for fd in fds:
+            obj.register(fd, mask)
+        call = partial(obj.poll, 0) if maxevents is None else partial(obj.poll, 0, maxevents)
+
+        def cleanup():
+            if kind == "epoll":
+                obj.close()
+            _close(fds)
+
+        if kind == "poll":
+            floor = {"op": "poll", "fds": fds, "events": mask}
+        else:
+            floor = {"op": "epoll-wait", "epfd": obj.fileno(), "maxevents": maxevents or 1023}
+        return Case(call, cleanup, floor)
+
+    return make
+
+
+def _churn(kind: str, what: str, n: int = 1):
+    """register+unregister, modify, or modify+poll(0) with n registered."""
+
+    def make(module) -> Case:
+        fds = _eventfds(n)
+        obj = _new(module, kind)
+        idle, ready = _masks(module, kind)
+        for fd in fds[1:]:
+            obj.register(fd, idle)
+        fd = fds[0]
+        floor: dict[str, Any] | None
+        if what == "register-unregister":
+            register, unregister = obj.register, obj.unregister
+
+            def call():
+                register(fd, idle)
+                unregister(fd)
+
+            floor = {"op": "epoll-add-del", "fds": [fd], "events": idle}
+        else:
+            obj.register(fd, idle)
+            modify, wait = obj.modify, obj.poll
+            state = [idle, ready]
+            if what == "modify":
+
+                def call():
+                    state.reverse()
+                    modify(fd, state[0])
+
+                floor = {"op": "epoll-modify", "fds": [fd], "events": idle, "events2": ready}
+            else:
+
+                def call():
+                    state.reverse()
+                    modify(fd, state[0])
+                    return wait(0)
+
+                floor = {
+                    "op": "epoll-modify",
+                    "fds": [fd],
+                    "events": idle,
+                    "events2": ready,
+                    "maxevents": 1023,
+                }
+        if kind == "epoll":
+            floor["epfd"] = obj.fileno()
+        elif what == "modify-poll":
+            floor = {"op": "poll", "fds": fds, "events": idle}
+        else:
+            floor = None  # poll objects register and modify in user space
+
+        def cleanup():
+            if kind == "epoll":
+                obj.close()
+            _close(fds)
+
+        return Case(call, cleanup, floor)
+
+    return make
+
+
+def _descriptor_room() -> int:
+    """Raise the soft RLIMIT_NOFILE to the hard one; the descriptors available."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY:
+        hard = 1 << 20
+    if soft != resource.RLIM_INFINITY and soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError):
+            pass
+    return soft if soft != resource.RLIM_INFINITY else 1 << 20
+
+
+def high_fd_top() -> int:
+    """The highest descriptor the high-fd scenarios use: 65535, or below the
+    process's limit when that is lower."""
+    return min(65535, _descriptor_room() - 1)
+
+
+def _high_select(n: int):
+    """select() over n descriptors at the top of the table (rselect only)."""
+
+    def make(module) -> Case:
+        top = high_fd_top()
+        src = os.eventfd(0, os.EFD_NONBLOCK)
+        fds = []
+        try:
+            for fd in range(top - n + 1, top + 1):
+                os.dup2(src, fd, inheritable=False)
+                fds.append(fd)
+        finally:
+            os.close(src)
+        case = _select("int", True, n, fds)(module)
+
+        def cleanup():
+            _close(fds)
+
+        return Case(case.call, cleanup, case.floor)
+
+    return make
+
+
+def _epoll_among(ready: int, registered: int):
+    """epoll.poll(0) with `ready` descriptors ready among `registered`.
+
+    The idle registrations outnumber what RLIMIT_NOFILE allows open at once,
+    so they are made the way the kernel allows: an epoll registration belongs
+    to a (file, descriptor number) pair and lives as long as the file does,
+    not the number (epoll(7), "Questions and answers" 6). A batch of numbers
+    is dup'ed from one idle eventfd, registered and closed; the next eventfd
+    reuses the same numbers as new pairs.
+    """
+
+    def make(module) -> Case:
+        live = _eventfds(ready)
+        obj = module.epoll()
+        idle, out = module.EPOLLIN, module.EPOLLOUT
+        for fd in live:
+            obj.register(fd, out)
+        batch = max(1, min(10_000, (_descriptor_room() - 200) // 2))
+        files: list[int] = []
+        left = registered - ready
+        while left > 0:
+            src = os.eventfd(0, os.EFD_NONBLOCK)
+            files.append(src)
+            numbers = [os.dup(src) for _ in range(min(batch, left))]
+            for fd in numbers:
+                obj.register(fd, idle)
+            _close(numbers)
+            left -= len(numbers)
+        call = partial(obj.poll, 0)
+
+        def cleanup():
+            obj.close()
+            _close(live + files)
+
+        return Case(call, cleanup, {"op": "epoll-wait", "epfd": obj.fileno(), "maxevents": 1023})
+
+    return make
+
+
+def _all() -> list[Scenario]:
+    out: list[Scenario] = []
+    quick = {
+        "select-int-idle-1",
+        "select-int-ready-1000",
+        "select-socket-ready-1000",
+        "poll-idle-1",
+        "poll-ready-1000",
+        "epoll-idle-1",
+        "epoll-ready-1000",
+        "poll-modify-poll-1000",
+        "epoll-modify-poll-1000",
+    }
+    targets = {
+        "select-int-ready-1000": 0.93,
+        "select-socket-ready-1000": 0.90,
+        "select-socket-idle-1000": 0.90,
+        "epoll-idle-1": 0.67,
+        "epoll-idle-10": 0.67,
+        "epoll-idle-100": 0.67,
+        "epoll-idle-1000": 0.67,
+        "epoll-ready-1000": 0.77,
+        "poll-ready-1000": 0.75,
+        "poll-modify-poll-1000": 0.84,
+    }
+
+    def add(name, family, n, make, stock=True):
+        out.append(Scenario(name, family, n, make, stock, targets.get(name, 1.0), name in quick))
+
+    for kind in ("int", "socket"):
+        for ready in (False, True):
+            state = "ready" if ready else "idle"
+            for n in SIZES:
+                add(f"select-{kind}-{state}-{n}", f"select() {kind}s, {state}", n,
+                    _select(kind, ready, n))  # fmt: skip
+    for kind in ("poll", "epoll"):
+        for ready in (False, True):
+            state = "ready" if ready else "idle"
+            for n in SIZES:
+                add(f"{kind}-{state}-{n}", f"{kind}.poll(0), {state}", n, _wait(kind, ready, n))
+    add("epoll-ready-1000-max64", "epoll.poll(0, 64), ready", 1000, _wait("epoll", True, 1000, 64))
+    for kind in ("poll", "epoll"):
+        add(f"{kind}-register-unregister", f"{kind} register+unregister", 1,
+            _churn(kind, "register-unregister"))  # fmt: skip
+        add(f"{kind}-modify", f"{kind} modify", 1, _churn(kind, "modify"))
+        add(f"{kind}-modify-poll-1000", f"{kind} modify+poll(0)", 1000,
+            _churn(kind, "modify-poll", 1000))  # fmt: skip
+    # Beyond the stock module.
+    for n in (1, 10, 100):
+        add(f"select-high-fd-ready-{n}", "select() beyond FD_SETSIZE, ready", n,
+            _high_select(n), stock=False)  # fmt: skip
+    for registered in (100, 10_000, 100_000):
+        add(f"epoll-ready-100-of-{registered}", "epoll.poll(0), 100 ready of n registered",
+            registered, _epoll_among(100, registered))  # fmt: skip
+    return out
+
+
+SCENARIOS: list[Scenario] = _all()
+BY_NAME: dict[str, Scenario] = {s.name: s for s in SCENARIOS}
