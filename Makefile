@@ -15,7 +15,7 @@ setup: ## build rselect and install it into .venvs/X.Y for every interpreter in 
 demo: ## build, show facilities and limits, compare with stock: select() and an asyncio program
 	scripts/setup.sh 3.11
 	.venvs/3.11/bin/python -m rselect info
-	.venvs/3.11/bin/python benches/demo.py
+	.venvs/3.11/bin/python -m rselect bench --quick
 	.venvs/3.11/bin/python benches/echo.py --compare
 
 .PHONY: test
@@ -50,9 +50,25 @@ lint: ## rustfmt, clippy -D warnings, ruff
 	.venv/bin/ruff format --check python tests tools benches
 
 .PHONY: bench
-bench: ## benchmarks, stock vs rselect side by side (pyperf); FILTER=substring
+bench: ## python -m rselect bench: every scenario, stock vs rselect vs floor; FILTER=substring
 	mkdir -p results
-	.venvs/3.11/bin/python benches/bench.py --fast $(if $(FILTER),--filter $(FILTER)) -o results/bench.json
+	.venvs/3.11/bin/python -m rselect bench $(if $(FILTER),--filter $(FILTER)) --json results/bench.json
+
+.PHONY: bench-plot
+bench-plot: ## the full bench plus its scaling plot (installs the plot extra: matplotlib)
+	.venvs/3.11/bin/pip install -q "matplotlib>=3.7"
+	mkdir -p results
+	.venvs/3.11/bin/python -m rselect bench --json results/bench.json --plot docs/bench.png
+
+.PHONY: bench-pyperf
+bench-pyperf: ## the same scenarios under pyperf; FILTER=substring
+	mkdir -p results
+	.venvs/3.11/bin/python benches/bench.py --fast $(if $(FILTER),--filter $(FILTER)) -o results/pyperf.json
+
+.PHONY: bench-instructions
+bench-instructions: ## callgrind instructions per call, stock vs rselect (installs valgrind); FILTER=substring
+	scripts/install-tools.sh valgrind
+	.venvs/3.11/bin/python benches/instructions.py $(if $(FILTER),--filter $(FILTER))
 
 .PHONY: clean
 clean:

@@ -157,7 +157,10 @@ mod tests {
         }
         // A closed descriptor is an error, not a fast floor.
         let mut op = Op::select(Kind::Read, &[r]);
-        assert_eq!(time(&mut op, 1).unwrap_err().raw_os_error(), Some(libc::EBADF));
+        assert_eq!(
+            time(&mut op, 1).unwrap_err().raw_os_error(),
+            Some(libc::EBADF)
+        );
     }
 
     #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -191,7 +194,10 @@ mod tests {
             fd: fds[1],
             events: 0,
         };
-        assert_eq!(time(&mut op, 1).unwrap_err().raw_os_error(), Some(libc::EEXIST));
+        assert_eq!(
+            time(&mut op, 1).unwrap_err().raw_os_error(),
+            Some(libc::EEXIST)
+        );
         // SAFETY: both ends are ours and closed once.
         unsafe {
             libc::close(fds[0]);

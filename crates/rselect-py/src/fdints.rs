@@ -34,7 +34,10 @@ pub struct FdInts<'py> {
 
 impl<'py> FdInts<'py> {
     pub fn get(py: Python<'py>) -> Self {
-        let list = CACHE.get_or_init(py, || PyList::empty(py).unbind()).bind(py).clone();
+        let list = CACHE
+            .get_or_init(py, || PyList::empty(py).unbind())
+            .bind(py)
+            .clone();
         let len = list.len();
         Self { list, len }
     }
@@ -43,6 +46,7 @@ impl<'py> FdInts<'py> {
     /// now and cached (the slots of smaller descriptors not seen yet hold
     /// `None`). Infallible: if the cache cannot be read or grown (no memory),
     /// a fresh int is returned, as CPython would make.
+    #[inline]
     pub fn int(&mut self, fd: i32) -> Bound<'py, PyAny> {
         let py = self.list.py();
         if !(SMALL_INTS_END..LIMIT).contains(&fd) {
@@ -55,7 +59,17 @@ impl<'py> FdInts<'py> {
                     return cached;
                 }
             }
-        } else if self.grow(index + 1).is_err() {
+        }
+        self.miss(fd)
+    }
+
+    /// First sight of `fd` (or a cache that cannot be read): make, store.
+    #[cold]
+    #[inline(never)]
+    fn miss(&mut self, fd: i32) -> Bound<'py, PyAny> {
+        let py = self.list.py();
+        let index = fd as usize;
+        if index >= self.len && self.grow(index + 1).is_err() {
             return fresh(py, fd);
         }
         let made = fresh(py, fd);
@@ -75,6 +89,7 @@ impl<'py> FdInts<'py> {
 }
 
 /// A new int (or CPython's small int) for `fd`.
+#[inline]
 fn fresh(py: Python<'_>, fd: i32) -> Bound<'_, PyAny> {
     let Ok(int) = fd.into_pyobject(py);
     int.into_any()

@@ -11,8 +11,8 @@ use rselect_core::poll::{self as core_poll, PollFd, PollSet, PollSetError};
 
 use crate::convert;
 use crate::errors;
-use crate::gil;
 use crate::fdints::FdInts;
+use crate::gil;
 use crate::results::ExactLen;
 
 /// Returns a polling object.
