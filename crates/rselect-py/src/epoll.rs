@@ -2,6 +2,7 @@
 
 use std::cell::RefCell;
 use std::os::fd::{IntoRawFd, RawFd};
+use std::os::raw::c_long;
 use std::sync::atomic::{AtomicI32, Ordering};
 
 use pyo3::exceptions::{PyMemoryError, PyOSError, PyValueError};
@@ -306,11 +307,8 @@ fn build_events<'py>(py: Python<'py>, events: &[EpollEvent]) -> PyResult<Bound<'
     // `data` holds the descriptor as registered (the low 32 bits). The mask
     // is unsigned (EPOLLET is bit 31); as an i64 it goes through
     // PyLong_FromLong, the small-int cache included.
-    let mut ints = FdInts::get(py);
-    PyList::new(
-        py,
-        events
-            .iter()
-            .map(|ev| (ints.int(ev.u64 as u32 as i32), i64::from(ev.events))),
-    )
+    let pairs = events
+        .iter()
+        .map(|ev| (ev.u64 as u32 as i32, c_long::from(ev.events)));
+    crate::pairs::pair_list(py, &mut FdInts::get(py), events.len(), pairs)
 }

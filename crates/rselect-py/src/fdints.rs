@@ -42,40 +42,36 @@ impl<'py> FdInts<'py> {
         Self { list, len }
     }
 
-    /// The int for `fd`: CPython's small int, the cached one, or one made
-    /// now and cached (the slots of smaller descriptors not seen yet hold
-    /// `None`). Infallible: if the cache cannot be read or grown (no memory),
-    /// a fresh int is returned, as CPython would make.
+    /// Whether `fd` has a slot: descriptors below 257 are CPython's small
+    /// ints, those at or above [`LIMIT`] are made each time.
     #[inline]
-    pub fn int(&mut self, fd: i32) -> Bound<'py, PyAny> {
-        let py = self.list.py();
-        if !(SMALL_INTS_END..LIMIT).contains(&fd) {
-            return fresh(py, fd);
-        }
-        let index = fd as usize;
-        if index < self.len {
-            if let Ok(cached) = self.list.get_item(index) {
-                if !cached.is_none() {
-                    return cached;
-                }
-            }
-        }
-        self.miss(fd)
+    pub fn cacheable(fd: i32) -> bool {
+        (SMALL_INTS_END..LIMIT).contains(&fd)
     }
 
-    /// First sight of `fd` (or a cache that cannot be read): make, store.
+    /// The cached int for `fd`, if it has one.
+    #[inline]
+    pub fn lookup(&self, fd: i32) -> Option<Bound<'py, PyAny>> {
+        if !Self::cacheable(fd) || fd as usize >= self.len {
+            return None;
+        }
+        self.list
+            .get_item(fd as usize)
+            .ok()
+            .filter(|cached| !cached.is_none())
+    }
+
+    /// Keeps `int`, the int for the [cacheable](Self::cacheable) `fd`, for
+    /// later calls. Failing to (no memory) only means the next call makes it
+    /// again.
     #[cold]
     #[inline(never)]
-    fn miss(&mut self, fd: i32) -> Bound<'py, PyAny> {
-        let py = self.list.py();
+    pub fn store(&mut self, fd: i32, int: &Bound<'py, PyAny>) {
         let index = fd as usize;
         if index >= self.len && self.grow(index + 1).is_err() {
-            return fresh(py, fd);
+            return;
         }
-        let made = fresh(py, fd);
-        // A failed store only means the next call makes the int again.
-        let _ = self.list.set_item(index, &made);
-        made
+        let _ = self.list.set_item(index, int);
     }
 
     fn grow(&mut self, len: usize) -> PyResult<()> {
@@ -86,11 +82,4 @@ impl<'py> FdInts<'py> {
         }
         Ok(())
     }
-}
-
-/// A new int (or CPython's small int) for `fd`.
-#[inline]
-fn fresh(py: Python<'_>, fd: i32) -> Bound<'_, PyAny> {
-    let Ok(int) = fd.into_pyobject(py);
-    int.into_any()
 }

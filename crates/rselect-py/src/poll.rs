@@ -1,6 +1,7 @@
 //! `select.poll()` and poll objects.
 
 use std::os::fd::RawFd;
+use std::os::raw::c_long;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use pyo3::exceptions::{PyKeyError, PyRuntimeError, PyTypeError};
@@ -13,7 +14,7 @@ use crate::convert;
 use crate::errors;
 use crate::fdints::FdInts;
 use crate::gil;
-use crate::results::ExactLen;
+use crate::pairs;
 
 /// Returns a polling object.
 ///
@@ -152,7 +153,7 @@ impl Poll {
         // poll() gets "concurrent poll() invocation" (the C module would
         // rebuild the very array it is reading).
         let result = match &outcome {
-            Ok(Outcome::Done(n)) if *n > 0 => ready_list(py, &fds),
+            Ok(Outcome::Done(n)) if *n > 0 => ready_list(py, &fds, *n),
             _ => Ok(PyList::empty(py)),
         };
         self.state().finish(fds);
@@ -165,13 +166,12 @@ impl Poll {
 }
 
 /// `[(fd, revents & 0xffff), ...]` for the entries the kernel marked, in
-/// array (registration) order, built straight into a list of its size.
-fn ready_list<'py>(py: Python<'py>, fds: &[PollFd]) -> PyResult<Bound<'py, PyList>> {
-    let count = fds.iter().filter(|p| p.revents != 0).count();
-    let mut ints = FdInts::get(py);
+/// array (registration) order, built straight into a list of their number
+/// `count`, which `poll(2)` returned (the count of non-zero `revents`).
+fn ready_list<'py>(py: Python<'py>, fds: &[PollFd], count: usize) -> PyResult<Bound<'py, PyList>> {
     let ready = fds
         .iter()
         .filter(|p| p.revents != 0)
-        .map(|p| (ints.int(p.fd), i32::from(p.revents as u16)));
-    PyList::new(py, ExactLen::new(ready, count))
+        .map(|p| (p.fd, c_long::from(p.revents as u16)));
+    pairs::pair_list(py, &mut FdInts::get(py), count, ready)
 }
