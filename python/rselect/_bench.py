@@ -22,7 +22,7 @@ import time
 from typing import Any
 
 QUICK = {"passes": 9, "sample_s": 0.002}
-FULL = {"passes": 21, "sample_s": 0.003}
+FULL = {"passes": 31, "sample_s": 0.005}
 
 
 def _stock():
@@ -197,14 +197,15 @@ def plot(rows: list[dict[str, Any]], path: str) -> None:
     for ax, (family, members) in zip(axes.flat, curves.items(), strict=False):
         members = sorted(members, key=lambda r: r["n"])
         ns = [r["n"] for r in members]
-        for key, label, style in (
-            ("stock_ns", "stock select", "o-"),
-            ("rselect_ns", "rselect", "s-"),
-            ("floor_ns", "floor (bare syscalls)", "^--"),
+        for key, label, style, color in (
+            ("stock_ns", "stock select", "o-", "C0"),
+            ("rselect_ns", "rselect", "s-", "C1"),
+            ("floor_ns", "floor (bare syscalls)", "^--", "C2"),
         ):
             pts = [(n, r[key]) for n, r in zip(ns, members, strict=True) if r[key] is not None]
             if pts:
-                ax.plot(*zip(*pts, strict=True), style, label=label, markersize=4)
+                xs, ys = zip(*pts, strict=True)
+                ax.plot(xs, ys, style, color=color, label=label, markersize=4)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(family, fontsize=10)
