@@ -32,14 +32,19 @@ replaces. ``rselect.selectors`` will be one more entry.
 
 from __future__ import annotations
 
-import importlib
+import _thread
 import sys
-import threading
 import types
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
 
 from rselect import _rselect
+
+# This module is imported at interpreter start-up by the startup hook in
+# every process that has RSELECT_INSTALL set: no typing, threading or
+# importlib imports at run time (they cost ~15 ms together).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+    from typing import Any
 
 # (stdlib module name, loader of its replacement). Order matters only for
 # import side effects: a replacement may import the ones before it.
@@ -51,7 +56,7 @@ _SWAPS: list[tuple[str, Callable[[], types.ModuleType]]] = [
 # constants are equal ints; ``error`` is ``OSError`` in both).
 _IMMUTABLE = (int, float, str, bytes, bool, type(None))
 
-_lock = threading.RLock()
+_lock = _thread.RLock()
 
 
 class _State:
@@ -153,13 +158,13 @@ def _import_stock(name: str, replacement: types.ModuleType) -> types.ModuleType 
         return current
     if current is None:
         try:
-            return importlib.import_module(name)
+            return __import__(name)  # top-level stdlib modules only
         except ImportError:
             return None
     # The replacement is there already (put by hand): look past it.
     del sys.modules[name]
     try:
-        return importlib.import_module(name)
+        return __import__(name)
     except ImportError:
         return None
     finally:
@@ -235,6 +240,6 @@ def _rebind_class(
         if hit is not None and hit[0] is value:
             try:
                 setattr(cls, attr, hit[1])
-            except (AttributeError, TypeError):
-                continue  # a built-in or frozen class: leave it alone
+            except Exception:
+                continue  # a built-in, frozen or guarded class: leave it alone
             yield cls, attr, value, hit[1]
