@@ -19,7 +19,7 @@ demo: ## build, show facilities and limits, compare with stock: select() and an 
 	.venvs/3.11/bin/python benches/echo.py --compare
 
 .PHONY: test
-test: setup test-rust lint test-python conformance test-install ## everything CI runs
+test: setup test-rust lint typecheck test-python conformance test-install ## everything CI runs
 	@echo "make test: all green"
 
 .PHONY: test-rust
@@ -31,6 +31,17 @@ test-python: ## pytest (differential + behaviour) on every installed interpreter
 	@set -e; for py in $(PYTHONS); do \
 	  echo "== pytest on $$($$py -c 'import sys; print(sys.version.split()[0])')"; \
 	  (cd tests && $$py -m pytest -q -p no:cacheprovider .); \
+	done
+
+.PHONY: typecheck
+typecheck: ## stubs vs the built module (mypy.stubtest) and mypy --strict over a usage file, per interpreter
+	@set -e; for py in $(PYTHONS); do \
+	  v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+	  echo "== typecheck on $$v"; \
+	  $$py -m mypy.stubtest rselect --allowlist tools/typecheck/stubtest-allowlist.txt \
+	    --mypy-config-file tools/typecheck/mypy.ini; \
+	  $$py -m mypy --strict --config-file tools/typecheck/mypy.ini \
+	    --cache-dir target/mypy-$$v tools/typecheck/usage.py; \
 	done
 
 .PHONY: conformance

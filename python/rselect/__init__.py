@@ -4,20 +4,55 @@ Use it as ``import rselect as select``, or call :func:`install` to make it the
 ``select`` module of the running interpreter.
 """
 
+import sys
+
 from rselect import _rselect
 from rselect._install import install, installed, uninstall
 from rselect._rselect import *  # noqa: F403  (the select module's namespace)
-from rselect._rselect import error, poll, select
+from rselect._rselect import error, select
 
 __version__: str = _rselect.__version__
 
-__all__ = [
-    "error",
-    "poll",
-    "select",
-    *(name for name in dir(_rselect) if name.isupper()),
-    *(["epoll"] if hasattr(_rselect, "epoll") else []),
-    "install",
-    "installed",
-    "uninstall",
-]
+# Spelled out per platform (as the stubs are) so that type checkers can read
+# it; tests/test_introspection.py checks it against the built module.
+__all__ = ["error", "select", "install", "installed", "uninstall"]
+if sys.platform != "win32":
+    __all__ += [
+        "poll",
+        "PIPE_BUF",
+        "POLLERR",
+        "POLLHUP",
+        "POLLIN",
+        "POLLNVAL",
+        "POLLOUT",
+        "POLLPRI",
+        "POLLRDBAND",
+        "POLLRDNORM",
+        "POLLWRBAND",
+        "POLLWRNORM",
+    ]
+if sys.platform == "linux":
+    __all__ += [
+        "POLLMSG",
+        "POLLRDHUP",
+        "epoll",
+        "EPOLLERR",
+        "EPOLLEXCLUSIVE",
+        "EPOLLET",
+        "EPOLLHUP",
+        "EPOLLIN",
+        "EPOLLMSG",
+        "EPOLLONESHOT",
+        "EPOLLOUT",
+        "EPOLLPRI",
+        "EPOLLRDBAND",
+        "EPOLLRDHUP",
+        "EPOLLRDNORM",
+        "EPOLLWRBAND",
+        "EPOLLWRNORM",
+        "EPOLL_CLOEXEC",
+    ]
+    if sys.version_info >= (3, 14):
+        __all__ += ["EPOLLWAKEUP"]
+if sys.platform == "freebsd" or sys.platform.startswith("sunos"):
+    __all__ += ["POLLRDHUP"]

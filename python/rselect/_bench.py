@@ -19,10 +19,16 @@ import platform
 import statistics
 import sys
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
-QUICK = {"passes": 9, "sample_s": 0.002}
-FULL = {"passes": 31, "sample_s": 0.005}
+
+class Settings(NamedTuple):
+    passes: int  # timed passes per scenario, alternating the order
+    sample_s: float  # length of one timed loop
+
+
+QUICK = Settings(passes=9, sample_s=0.002)
+FULL = Settings(passes=31, sample_s=0.005)
 
 
 def _stock():
@@ -239,9 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--passes", type=int, help="timed passes per scenario")
     ap.add_argument("--list", action="store_true", help="list the scenarios and exit")
     args = ap.parse_args(argv)
-    settings = dict(QUICK if args.quick else FULL)
+    settings = QUICK if args.quick else FULL
     if args.passes:
-        settings["passes"] = max(1, args.passes)
+        settings = settings._replace(passes=max(1, args.passes))
     chosen = [
         s
         for s in SCENARIOS
@@ -255,12 +261,12 @@ def main(argv: list[str] | None = None) -> int:
     if not chosen:
         print("no scenario matches", file=sys.stderr)
         return 2
-    per = settings["passes"] * settings["sample_s"] * 3 + 0.05
+    per = settings.passes * settings.sample_s * 3 + 0.05
     progress = Progress(len(chosen), len(chosen) * per + 2)
     rows = []
     for scenario in chosen:
         progress.step(scenario.name)
-        rows.append(measure(scenario, settings["passes"], settings["sample_s"]))
+        rows.append(measure(scenario, settings.passes, settings.sample_s))
     progress.close()
     info = machine()
     print(
@@ -268,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         f" {info['cpu']} ({info['cores']} cores), {info['date']}"
     )
     print(
-        f"medians of {settings['passes']} alternating passes; ratio = rselect time / stock time;"
+        f"medians of {settings.passes} alternating passes; ratio = rselect time / stock time;"
         " floor = the same system calls timed from Rust"
     )
     print(table(rows))
@@ -277,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"targets missed: {len(missed)} of {sum(1 for r in rows if r['ratio'])}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"machine": info, "settings": settings, "rows": rows}, f, indent=1)
+            json.dump({"machine": info, "settings": settings._asdict(), "rows": rows}, f, indent=1)
     if args.plot:
         plot(rows, args.plot)
         print(f"plot written to {args.plot}")

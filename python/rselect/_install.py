@@ -61,6 +61,9 @@ _lock = _thread.RLock()
 
 class _State:
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
         self.active = False
         # name -> (stock module or None, its replacement)
         self.modules: dict[str, tuple[types.ModuleType | None, types.ModuleType]] = {}
@@ -130,7 +133,7 @@ def uninstall() -> None:
                     sys.modules[name] = stock
                 else:
                     del sys.modules[name]
-        _state.__init__()
+        _state.reset()
 
 
 def stock_module(name: str = "select") -> types.ModuleType | None:

@@ -34,7 +34,6 @@ thread_local! {
 }
 
 /// select.epoll(sizehint=-1, flags=0)
-/// --
 ///
 /// Returns an epolling object
 ///
@@ -100,7 +99,9 @@ impl Drop for Epoll {
 #[pymethods]
 impl Epoll {
     #[new]
-    #[pyo3(signature = (sizehint = -1, flags = 0))]
+    // No __text_signature__: the C type has none (its doc starts with the
+    // call form, without the `--` marker that would make one).
+    #[pyo3(signature = (sizehint = -1, flags = 0), text_signature = None)]
     fn py_new(
         py: Python<'_>,
         #[pyo3(from_py_with = convert::c_int)] sizehint: i32,

@@ -60,7 +60,20 @@ mod _rselect {
             },
         )?;
         m.add("_abi3", cfg!(feature = "abi3"))?;
-        crate::add_constants(m)
+        // The stock module's functions say `select`, as its types do (our
+        // classes are declared with `module = "select"`): help(), repr() and
+        // pickling by reference see the same names.
+        for name in ["select", "poll"] {
+            m.getattr(name)?.setattr("__module__", "select")?;
+        }
+        crate::add_constants(m)?;
+        // PyO3 lists what it adds in `__all__`; the C module has none, and
+        // with one `from select import *` would also bring in our private
+        // names (`_floor`, `__version__`).
+        if m.hasattr("__all__")? {
+            m.delattr("__all__")?;
+        }
+        Ok(())
     }
 }
 
