@@ -10,6 +10,12 @@ test that passes with stock and does not pass with rselect is a failure, named.
 Tests that fail with stock too are listed. Each rselect-mode process appends
 itself to a swap log; a process that ran on the stock module, or a suite that
 starts children none of which logged itself, fails the run.
+
+A package suite (``test_asyncio``) is split by module over concurrent runner
+processes (``Suite.shards``) in both modes. A test that passed with stock and
+not with rselect is run once more on its own, as regrtest's ``--rerun`` does:
+if it passes then it is printed as ``flaky`` (named, never hidden) and does
+not fail the run; if it fails again it is a regression.
 """
 
 from __future__ import annotations
@@ -85,6 +91,10 @@ def run_mode(
                 proc.kill()
                 code = proc.wait()
             if code != 0 or not out.exists() or out.stat().st_size == 0:
+                for other, *_ in procs:  # no runner left behind
+                    if other.poll() is None:
+                        other.kill()
+                        other.wait()
                 sys.stdout.write(console.read_text(errors="replace")[-4000:])
                 raise RuntimeError(f"{mode} run of {group} exited with {code}")
             outcomes = json.loads(out.read_text())

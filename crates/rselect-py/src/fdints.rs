@@ -76,6 +76,9 @@ impl<'py> FdInts<'py> {
 
     fn grow(&mut self, len: usize) -> PyResult<()> {
         let py = self.list.py();
+        // Another result building (a finalizer run by the collector while
+        // this one allocates) may have grown the list since `get()`.
+        self.len = self.list.len();
         while self.len < len {
             self.list.append(py.None())?;
             self.len += 1;
