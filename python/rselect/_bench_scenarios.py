@@ -203,19 +203,32 @@ def high_fd_top() -> int:
     return min(65535, _descriptor_room() - 1)
 
 
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
 def _high_select(n: int):
     """select() over n descriptors at the top of the table (rselect only)."""
 
     def make(module) -> Case:
-        top = high_fd_top()
         src = os.eventfd(0, os.EFD_NONBLOCK)
-        fds = []
+        fds: list[int] = []
         try:
-            for fd in range(top - n + 1, top + 1):
+            # The n highest numbers not in use (dup2 would close one that is).
+            for fd in range(high_fd_top(), 2, -1):
+                if len(fds) == n:
+                    break
+                if _is_open(fd):
+                    continue
                 os.dup2(src, fd, inheritable=False)
                 fds.append(fd)
         finally:
             os.close(src)
+        fds.reverse()
         case = _select("int", True, n, fds)(module)
 
         def cleanup():
