@@ -150,3 +150,31 @@ def test_poll_object_stub_matches_runtime():
             for p in sig.parameters.values()
         ]
         assert runtime == params, name
+
+
+def test_pickling_by_reference_follows_the_installed_module():
+    """Functions and types name `select` as their module, as stock's do, so
+    pickle finds them only while rselect is installed (README, differences)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        """
+        import pickle, rselect
+        for obj in (rselect.select, rselect.poll, rselect.epoll):
+            try:
+                pickle.dumps(obj)
+            except pickle.PicklingError as e:
+                assert "not the same object as select." in str(e), e
+            else:
+                raise AssertionError(f"{obj!r} pickled while not installed")
+        rselect.install()
+        for obj in (rselect.select, rselect.poll, rselect.epoll):
+            assert pickle.loads(pickle.dumps(obj)) is obj
+        print("ok")
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
