@@ -11,22 +11,53 @@
 //! | `select(2)` | [`select`] | every Unix (descriptors above 1023 on Linux) |
 //! | `poll(2)` | [`poll`] | every Unix |
 //! | `epoll(7)` | `epoll` | Linux, Android |
+//! | `kqueue(2)`, `kevent(2)` | `kqueue` | FreeBSD, NetBSD, OpenBSD, `DragonFly`, macOS |
+//! | `/dev/poll` | [`devpoll`] | illumos, Solaris |
+//! | WinSock `select()` | `select` (`select_windows.rs`) | Windows |
+//!
+//! What is not a system call is portable and tested everywhere:
+//! [`kevent`] (`select.kevent`'s conversions, order and `repr`),
+//! [`devpoll`]'s write queue, [`fdarray`] (WinSock's `fd_set` sized at run
+//! time), [`time`] and [`intr`].
 //!
 //! Wrappers return `EINTR` as an error: only [`intr::retry`] retries.
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
-#![cfg(unix)]
 
+#[cfg(unix)]
 pub(crate) mod sys;
 
-pub mod fdset;
-pub mod floor;
+pub mod fdarray;
 pub mod intr;
-pub mod poll;
-pub mod select;
+pub mod kevent;
 pub mod time;
+
+#[cfg(unix)]
+pub mod devpoll;
+#[cfg(unix)]
+pub mod fdset;
+#[cfg(unix)]
+pub mod floor;
+#[cfg(unix)]
+pub mod poll;
+#[cfg(unix)]
+pub mod select;
+#[cfg(windows)]
+#[path = "select_windows.rs"]
+pub mod select;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub mod epoll;
 
+#[cfg(any(
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+    target_os = "macos",
+    target_os = "ios"
+))]
+pub mod kqueue;
+
+#[cfg(unix)]
 pub use fdset::FdSet;

@@ -27,7 +27,7 @@
 //! read results without a second pass nor keep `CPython`'s `timeval` rounding.
 
 use std::io;
-use std::os::fd::RawFd;
+pub use std::os::fd::RawFd;
 
 use crate::fdset::FdSet;
 use crate::poll::PollFd;
