@@ -177,6 +177,31 @@ pub fn flush(dev: &dyn Device, fd: RawFd, batch: &[PollFd]) -> Result<(), FlushE
     }
 }
 
+/// `close(2)` of a devpoll descriptor.
+///
+/// # Errors
+/// `EBADF` when it was closed behind the object's back, `EIO`.
+pub fn close(fd: RawFd) -> io::Result<()> {
+    // SAFETY: closing a descriptor number passes no memory to the kernel.
+    crate::sys::syscall!(close(fd))?;
+    Ok(())
+}
+
+/// The soft `RLIMIT_NOFILE` (`None` when infinite).
+///
+/// # Errors
+/// The `errno` of `getrlimit(2)`.
+#[allow(clippy::unnecessary_cast)] // `rlim_t` is `u64` on some systems only
+pub fn nofile_limit() -> io::Result<Option<u64>> {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `lim` is a live rlimit the kernel writes.
+    crate::sys::syscall!(getrlimit(libc::RLIMIT_NOFILE, &raw mut lim))?;
+    Ok((lim.rlim_cur != libc::RLIM_INFINITY).then_some(lim.rlim_cur as u64))
+}
+
 /// The real `/dev/poll` driver.
 #[cfg(any(target_os = "illumos", target_os = "solaris"))]
 #[derive(Debug, Clone, Copy)]
@@ -191,10 +216,8 @@ impl Driver {
     pub fn open() -> io::Result<RawFd> {
         loop {
             // SAFETY: a NUL-terminated path literal; no other pointer.
-            match crate::sys::syscall!(open(
-                c"/dev/poll".as_ptr(),
-                libc::O_RDWR | libc::O_CLOEXEC
-            )) {
+            match crate::sys::syscall!(open(c"/dev/poll".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC))
+            {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 other => return other,
             }
@@ -371,21 +394,30 @@ mod tests {
         }; 2];
         flush(&dev, -1, &batch).unwrap();
         dev.fail_next_write(libc::EBADF);
-        assert!(matches!(flush(&dev, -1, &batch), Err(FlushError::Os(e)) if e.raw_os_error() == Some(libc::EBADF)));
+        assert!(
+            matches!(flush(&dev, -1, &batch), Err(FlushError::Os(e)) if e.raw_os_error() == Some(libc::EBADF))
+        );
         dev.short_next_write(8);
         assert!(matches!(
             flush(&dev, -1, &batch),
-            Err(FlushError::Short { tried: 16, written: 8 })
+            Err(FlushError::Short {
+                tried: 16,
+                written: 8
+            })
         ));
         flush(&dev, -1, &[]).unwrap();
-        assert_eq!(dev.writes().len(), 2, "failed and empty writes are not recorded");
+        assert_eq!(
+            dev.writes().len(),
+            2,
+            "failed and empty writes are not recorded"
+        );
     }
 
     #[test]
     fn emulator_ors_masks_removes_and_polls_real_pipes() {
-        let (r, w) = rustix::pipe::pipe().unwrap();
         use std::os::fd::AsRawFd;
-        let (r, w) = (r.as_raw_fd(), w.as_raw_fd());
+        let (rd, wr) = rustix::pipe::pipe().unwrap();
+        let (r, w) = (rd.as_raw_fd(), wr.as_raw_fd());
         let dev = Emulator::default();
         let mut q = Queue::new(64);
         q.register(r, libc::POLLIN as u16);

@@ -1,6 +1,6 @@
-//! WinSock's `fd_set`, sized at run time.
+//! `WinSock`'s `fd_set`, sized at run time.
 //!
-//! WinSock's `fd_set` is not a bitmap but a count and an array of sockets:
+//! `WinSock`'s `fd_set` is not a bitmap but a count and an array of sockets:
 //! `struct { u_int fd_count; SOCKET fd_array[FD_SETSIZE]; }`. `select()`
 //! reads `fd_count` entries and rewrites the array with the ready ones, so a
 //! buffer with room for any number of sockets works: `CPython`'s limit of 512
@@ -11,14 +11,14 @@
 //! 32- and 64-bit Windows alike), words 1.. the sockets. This module has no
 //! system call, so it is compiled and tested on every platform.
 
-/// A WinSock `fd_set` with room for as many sockets as it is given.
+/// A `WinSock` `fd_set` with room for as many sockets as it is given.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FdArray {
     words: Vec<usize>,
 }
 
 impl FdArray {
-    /// The set of `sockets` (duplicates are stored once, as WinSock's
+    /// The set of `sockets` (duplicates are stored once, as `WinSock`'s
     /// `FD_SET` does; order does not matter to `select()`).
     #[must_use]
     pub fn new(sockets: impl IntoIterator<Item = usize>) -> Self {
@@ -79,7 +79,7 @@ impl FdArray {
     /// The structure for `select()`; `None` for an empty set, which is
     /// passed as `NULL` (as `CPython` does since 3.11).
     pub fn as_mut_ptr(&mut self) -> Option<*mut usize> {
-        (self.count() > 0).then(|| self.words.as_mut_ptr())
+        (self.count() > 0).then_some(self.words.as_mut_ptr())
     }
 }
 

@@ -594,7 +594,9 @@ impl KEvent {
     /// The Python value of `field` (what the attribute returns).
     #[must_use]
     pub fn value(&self, field: Field, layout: &Layout) -> i128 {
-        field.member(layout).value(self.get(field), layout.long_bits)
+        field
+            .member(layout)
+            .value(self.get(field), layout.long_bits)
     }
 
     /// `kevent_richcompare`'s order: `ident` (unsigned), `filter`, `flags`,
@@ -670,18 +672,30 @@ mod tests {
         );
         assert_eq!(f.convert(BIG_NEG, 64).unwrap_err(), LONG_TOO_LARGE);
         // On a 32-bit long the C long check comes first at 2**31.
-        assert_eq!(f.convert(Int::Small(1 << 31), 32).unwrap_err(), LONG_TOO_LARGE);
+        assert_eq!(
+            f.convert(Int::Small(1 << 31), 32).unwrap_err(),
+            LONG_TOO_LARGE
+        );
     }
 
     #[test]
     fn masks_reduce_any_integer() {
         assert_eq!(Format::UShortMask.convert(Int::Small(-1), 64), Ok(0xffff));
         assert_eq!(Format::UShortMask.convert(Int::Small(1 << 70), 64), Ok(0));
-        assert_eq!(Format::UIntMask.convert(Int::Small(-1), 64), Ok(0xffff_ffff));
+        assert_eq!(
+            Format::UIntMask.convert(Int::Small(-1), 64),
+            Ok(0xffff_ffff)
+        );
         assert_eq!(Format::UIntMask.convert(BIG_POS, 64), Ok(5));
-        assert_eq!(Format::ULongLongMask.convert(Int::Small(-1), 64), Ok(u64::MAX));
+        assert_eq!(
+            Format::ULongLongMask.convert(Int::Small(-1), 64),
+            Ok(u64::MAX)
+        );
         assert_eq!(Format::ULongLongMask.convert(BIG_NEG, 64), Ok(u64::MAX));
-        assert_eq!(Format::ULongMask.convert(Int::Small(-1), 32), Ok(0xffff_ffff));
+        assert_eq!(
+            Format::ULongMask.convert(Int::Small(-1), 32),
+            Ok(0xffff_ffff)
+        );
         assert!(Format::ULongLongMask.requires_int() && !Format::UIntMask.requires_int());
     }
 
@@ -691,9 +705,15 @@ mod tests {
         assert_eq!(f.convert(Int::Small(i128::from(i64::MIN)), 64), Ok(1 << 63));
         assert_eq!(f.convert(Int::Small(1 << 63), 64).unwrap_err(), TOO_BIG);
         assert_eq!(f.convert(BIG_NEG, 64).unwrap_err(), TOO_BIG);
-        assert_eq!(Format::Long.convert(Int::Small(1 << 31), 32).unwrap_err(), LONG_TOO_LARGE);
         assert_eq!(
-            Format::Int.convert(Int::Small(1 << 31), 64).unwrap_err().message,
+            Format::Long.convert(Int::Small(1 << 31), 32).unwrap_err(),
+            LONG_TOO_LARGE
+        );
+        assert_eq!(
+            Format::Int
+                .convert(Int::Small(1 << 31), 64)
+                .unwrap_err()
+                .message,
             "signed integer is greater than maximum"
         );
     }
@@ -777,14 +797,19 @@ mod tests {
         // An __index__ object: PyLong_AsLong, "negative" warning even for 5.
         let s = Member::UInt.set(Int::Small(5), false, Old, 64).unwrap();
         assert_eq!((s.bits, s.warnings), (5, vec![WARN_NEGATIVE]));
-        let s = Member::ULongLong.set(Int::Small(-1), false, Old, 64).unwrap();
+        let s = Member::ULongLong
+            .set(Int::Small(-1), false, Old, 64)
+            .unwrap();
         assert_eq!((s.bits, s.warnings), (u64::MAX, vec![]));
     }
 
     #[test]
     fn unsigned_setters_new_rules() {
         use SetterRules::New;
-        assert_eq!(set(Member::UInt, -1, New), Ok((0xffff_ffff, vec![WARN_NEGATIVE])));
+        assert_eq!(
+            set(Member::UInt, -1, New),
+            Ok((0xffff_ffff, vec![WARN_NEGATIVE]))
+        );
         assert_eq!(
             set(Member::UInt, 1 << 64, New).unwrap_err(),
             "Python int too large to convert to C unsigned long"
@@ -812,6 +837,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::many_single_char_names)]
     fn comparison_order_and_signed_udata() {
         let l = &Layout::FREEBSD_MACOS;
         let a = KEvent {
@@ -831,7 +857,10 @@ mod tests {
         };
         assert_eq!(w.compare(&a, l), Ordering::Less);
         // ident is unsigned: 2**63 sorts after 1.
-        let hi = KEvent { ident: 1 << 63, ..a };
+        let hi = KEvent {
+            ident: 1 << 63,
+            ..a
+        };
         assert_eq!(hi.compare(&a, l), Ordering::Greater);
         // On NetBSD filter is unsigned.
         let n = &Layout::NETBSD;
@@ -882,7 +911,10 @@ mod tests {
         assert_eq!(e.value(Field::Filter, l), -2);
         assert_eq!(e.value(Field::Data, l), -1);
         assert_eq!(e.value(Field::Flags, l), 1);
-        assert_eq!(KEvent::defaults(&Layout::NETBSD).value(Field::Filter, &Layout::NETBSD), 0);
+        assert_eq!(
+            KEvent::defaults(&Layout::NETBSD).value(Field::Filter, &Layout::NETBSD),
+            0
+        );
         let ilp = &Layout::ILP32;
         let e = KEvent {
             data: 0xffff_ffff,

@@ -40,6 +40,7 @@ pub fn to_raw(ev: &KEvent) -> RawKEvent {
 /// The portable fields of a C struct, each widened as [`KEvent`] keeps it
 /// (sign-extended for signed fields).
 #[must_use]
+#[allow(clippy::unnecessary_cast)] // `data` is `i64` on some systems, `intptr_t` on others
 pub fn from_raw(raw: &RawKEvent) -> KEvent {
     KEvent {
         ident: raw.ident as u64,
@@ -48,6 +49,56 @@ pub fn from_raw(raw: &RawKEvent) -> KEvent {
         fflags: u64::from(raw.fflags),
         data: raw.data as i64 as u64,
         udata: raw.udata as usize as u64,
+    }
+}
+
+/// C `struct kevent`s: a change list or an event buffer.
+///
+/// The kernel structs hold `udata` as a `void *`, which makes them neither
+/// `Send` nor `Sync` in Rust; here it is an opaque integer that is never
+/// dereferenced, so the buffers may cross to the thread-less (GIL-released)
+/// side of a call.
+#[derive(Debug, Default)]
+pub struct KEvents(Vec<RawKEvent>);
+
+// SAFETY: the only pointer in `struct kevent` is `udata`, an opaque value
+// the kernel hands back and nobody dereferences.
+unsafe impl Send for KEvents {}
+// SAFETY: as above; shared access only reads integers.
+unsafe impl Sync for KEvents {}
+
+impl KEvents {
+    /// The C structs of `events` (a change list).
+    #[must_use]
+    pub fn from_events(events: &[KEvent]) -> Self {
+        Self(events.iter().map(to_raw).collect())
+    }
+
+    /// An empty buffer with room for `n` events.
+    ///
+    /// # Errors
+    /// When the memory cannot be had.
+    pub fn with_room(n: usize) -> Result<Self, std::collections::TryReserveError> {
+        let mut v = Vec::new();
+        v.try_reserve_exact(n)?;
+        Ok(Self(v))
+    }
+
+    /// The structs held, as portable fields.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = KEvent> + '_ {
+        self.0.iter().map(from_raw)
+    }
+
+    /// How many structs are held.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether none are held.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -89,18 +140,17 @@ pub fn close(fd: RawFd) -> io::Result<()> {
 /// there is no room to report it as an event), `ENOMEM`.
 pub fn control(
     kq: RawFd,
-    changes: &[RawKEvent],
-    events: &mut Vec<RawKEvent>,
+    changes: &KEvents,
+    events: &mut KEvents,
     timeout: Option<(i64, i64)>,
 ) -> io::Result<usize> {
+    let (changes, events) = (&changes.0, &mut events.0);
     events.clear();
     let ts = timeout.map(|(sec, nsec)| libc::timespec {
         tv_sec: sec as libc::time_t,
         tv_nsec: nsec as libc::c_long,
     });
-    let ts_ptr = ts
-        .as_ref()
-        .map_or(std::ptr::null(), |t| std::ptr::from_ref(t));
+    let ts_ptr = ts.as_ref().map_or(std::ptr::null(), std::ptr::from_ref);
     let nchanges = changes.len() as libc::c_int;
     let nevents = events.capacity().min(libc::c_int::MAX as usize);
     // SAFETY: `changes` is read by the kernel for `nchanges` entries;
@@ -144,6 +194,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::cast_lossless)] // EVFILT_TIMER is i16 or u32 by system
     fn a_timer_event_fires_and_is_returned() {
         let kq = create().unwrap();
         let timer = KEvent {
@@ -154,10 +205,11 @@ mod tests {
             data: 1, // ms
             udata: 42,
         };
-        let mut events = Vec::with_capacity(4);
-        let n = control(kq, &[to_raw(&timer)], &mut events, Some((5, 0))).unwrap();
+        let mut events = KEvents::with_room(4).unwrap();
+        let changes = KEvents::from_events(&[timer]);
+        let n = control(kq, &changes, &mut events, Some((5, 0))).unwrap();
         assert_eq!(n, 1);
-        let got = from_raw(&events[0]);
+        let got = events.iter().next().unwrap();
         assert_eq!((got.ident, got.udata), (1, 42));
         close(kq).unwrap();
     }

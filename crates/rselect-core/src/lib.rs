@@ -13,11 +13,11 @@
 //! | `epoll(7)` | `epoll` | Linux, Android |
 //! | `kqueue(2)`, `kevent(2)` | `kqueue` | FreeBSD, NetBSD, OpenBSD, `DragonFly`, macOS |
 //! | `/dev/poll` | [`devpoll`] | illumos, Solaris |
-//! | WinSock `select()` | `select` (`select_windows.rs`) | Windows |
+//! | `WinSock` `select()` | `select` (`select_windows.rs`) | Windows |
 //!
 //! What is not a system call is portable and tested everywhere:
 //! [`kevent`] (`select.kevent`'s conversions, order and `repr`),
-//! [`devpoll`]'s write queue, [`fdarray`] (WinSock's `fd_set` sized at run
+//! [`devpoll`]'s write queue, [`fdarray`] (`WinSock`'s `fd_set` sized at run
 //! time), [`time`] and [`intr`].
 //!
 //! Wrappers return `EINTR` as an error: only [`intr::retry`] retries.

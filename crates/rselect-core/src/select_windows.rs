@@ -1,4 +1,4 @@
-//! Python's `select()` on Windows: WinSock `select()` over sockets, with the
+//! Python's `select()` on Windows: `WinSock` `select()` over sockets, with the
 //! sets sized at run time ([`FdArray`]), so no list is limited to the 512
 //! sockets of `CPython`'s `FD_SETSIZE` (gh-72894).
 //!
@@ -6,7 +6,7 @@
 //! the binding's `select()` is the same code on every platform.
 //!
 //! # References
-//! - [WinSock select](https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-select)
+//! - [`WinSock` select](https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-select)
 
 use std::io;
 
@@ -61,7 +61,7 @@ pub const fn is_ready(entry: &Entry) -> bool {
     entry.ready
 }
 
-/// No upper bound on socket values (WinSock sets hold handles, not bits).
+/// No upper bound on socket values (`WinSock` sets hold handles, not bits).
 #[must_use]
 pub fn fd_limit() -> RawFd {
     RawFd::MAX
@@ -75,7 +75,7 @@ pub const MAX_PER_SET: Option<usize> = None;
 /// `later` is not needed here (there is no first attempt to fall back from).
 ///
 /// # Errors
-/// The WinSock error of `select()` (`WSAENOTSOCK` for a descriptor that is
+/// The `WinSock` error of `select()` (`WSAENOTSOCK` for a descriptor that is
 /// not a socket, `WSAEINVAL` when all three sets are empty, as with the
 /// stock module).
 pub fn wait(
@@ -101,7 +101,7 @@ pub fn wait(
     let [r, w, x] = &mut sets;
     let ptr = |s: &mut FdArray| {
         s.as_mut_ptr()
-            .map_or(std::ptr::null_mut(), |p| p.cast::<WinSock::FD_SET>())
+            .map_or(std::ptr::null_mut(), <*mut usize>::cast::<WinSock::FD_SET>)
     };
     let (rp, wp, xp) = (ptr(r), ptr(w), ptr(x));
     // SAFETY: each non-null pointer addresses an FdArray laid out as an

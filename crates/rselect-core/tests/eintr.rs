@@ -1,5 +1,6 @@
 //! The EINTR retry loop against real signals: a helper thread interrupts the
 //! waiting thread with `pthread_kill` while it sits in `select(2)`/`poll(2)`.
+#![cfg(unix)]
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;

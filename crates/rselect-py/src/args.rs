@@ -25,7 +25,7 @@ pub fn parse<'py>(
     mut convert: impl FnMut(usize, &Bound<'py, PyAny>) -> PyResult<()>,
 ) -> PyResult<()> {
     let nargs = args.len();
-    let mut nkwargs = kwargs.map_or(0, PyDict::len);
+    let mut nkwargs = kwargs.map_or(0, PyDictMethods::len);
     let total = nargs + nkwargs;
     if total > kwlist.len() {
         return Err(PyTypeError::new_err(format!(

@@ -1,17 +1,16 @@
 //! Python objects → plain Rust values, with CPython's converters and messages.
 
-use std::os::fd::RawFd;
-
 use pyo3::exceptions::{
     PyAttributeError, PyOverflowError, PyRuntimeWarning, PyTypeError, PyValueError,
 };
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyFloat, PyInt};
+use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyTuple};
 use rselect_core::time::{self, Round, TimeError};
 
 use crate::errors;
 use crate::version;
+use crate::RawFd;
 
 /// The descriptor an exact `int` stands for, when it is a valid one (an `int`
 /// that is negative or out of the C `int` range gives `None`, as does any
@@ -84,6 +83,17 @@ fn c_int_of_int(int: &Bound<'_, PyInt>) -> PyResult<i32> {
 
 /// A C `int` argument (argument clinic's `int` converter): `int` or any
 /// `__index__` object.
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+    target_os = "macos",
+    target_os = "ios",
+    all(unix, feature = "testing")
+))]
 pub fn c_int(obj: &Bound<'_, PyAny>) -> PyResult<i32> {
     let py = obj.py();
     match obj.extract::<i64>() {
@@ -95,6 +105,7 @@ pub fn c_int(obj: &Bound<'_, PyAny>) -> PyResult<i32> {
 
 /// The `unsigned short` event-mask converter of poll objects
 /// (`_PyLong_UnsignedShort_Converter`, CPython 3.10-3.13).
+#[cfg(unix)]
 pub fn ushort_mask(obj: &Bound<'_, PyAny>) -> PyResult<u16> {
     let Ok(int) = obj.cast::<PyInt>() else {
         return Err(PyTypeError::new_err("an integer is required"));
@@ -119,6 +130,7 @@ pub fn ushort_mask(obj: &Bound<'_, PyAny>) -> PyResult<u16> {
 
 /// The 32-bit *bitwise* unsigned converter of epoll event masks: any integer
 /// or `__index__` object, reduced modulo 2**32.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub fn u32_bitwise(obj: &Bound<'_, PyAny>) -> PyResult<u32> {
     let py = obj.py();
     match obj.extract::<i64>() {
@@ -172,6 +184,7 @@ pub fn pytime(obj: &Bound<'_, PyAny>, unit_ns: i64, round: Round) -> PyResult<i6
 
 /// The millisecond timeout of `poll.poll()` and `devpoll.poll()`:
 /// `(ms for the first call, deadline ns when >= 0)`; `None` waits forever.
+#[cfg(unix)]
 pub fn poll_timeout_ms(timeout: Option<&Bound<'_, PyAny>>) -> PyResult<(i32, Option<i64>)> {
     let Some(obj) = timeout.filter(|o| !o.is_none()) else {
         return Ok((-1, None));
@@ -187,6 +200,7 @@ pub fn poll_timeout_ms(timeout: Option<&Bound<'_, PyAny>>) -> PyResult<(i32, Opt
 /// The millisecond timeout of one attempt of a waiting call: the value
 /// converted at entry, or after `EINTR` the time left rounded with `CEILING`,
 /// as CPython's poll and epoll loops do.
+#[cfg(unix)]
 pub fn attempt_ms(attempt: rselect_core::intr::Attempt, first_ms: i32) -> i32 {
     use rselect_core::intr::Attempt;
     match attempt {
@@ -195,4 +209,25 @@ pub fn attempt_ms(attempt: rselect_core::intr::Attempt, first_ms: i32) -> i32 {
             i32::try_from(time::ns_to_ms(ns, Round::Ceiling)).unwrap_or(i32::MAX)
         }
     }
+}
+
+/// `PySequence_Fast(arg, message)`: exact lists and tuples as they are,
+/// anything else materialised into a new list first; a `TypeError` from
+/// `iter()` becomes `TypeError(message)`, errors during iteration pass.
+pub fn fast_sequence<'py>(
+    arg: &Bound<'py, PyAny>,
+    message: &'static str,
+) -> PyResult<Bound<'py, PyAny>> {
+    if arg.is_exact_instance_of::<PyList>() || arg.is_exact_instance_of::<PyTuple>() {
+        return Ok(arg.clone());
+    }
+    let py = arg.py();
+    let iter = arg.try_iter().map_err(|e| {
+        if e.is_instance_of::<PyTypeError>(py) {
+            PyTypeError::new_err(message)
+        } else {
+            e
+        }
+    })?;
+    py.get_type::<PyList>().call1((iter,))
 }

@@ -7,12 +7,12 @@
 
 use std::io;
 
-use pyo3::exceptions::{PyOSError, PyOverflowError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyOSError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 
 /// `OSError(errno, os.strerror(errno))` for an OS error; an error without an
 /// errno (never produced by the core) becomes `OSError(str(err))`.
+#[cfg(unix)]
 pub fn os_error(py: Python<'_>, err: &io::Error) -> PyErr {
     match err.raw_os_error() {
         Some(errno) => from_errno(py, errno),
@@ -20,11 +20,30 @@ pub fn os_error(py: Python<'_>, err: &io::Error) -> PyErr {
     }
 }
 
+/// A `WinSock` error as `PyErr_SetExcFromWindowsErr` raises it:
+/// `OSError(errno, message, None, winerror)`, where `OSError` derives `errno`
+/// from `winerror` and the message is the system's, without its trailing
+/// dots and blanks (as `CPython` trims it).
+#[cfg(windows)]
+pub fn os_error(py: Python<'_>, err: &io::Error) -> PyErr {
+    let Some(code) = err.raw_os_error() else {
+        return PyOSError::new_err(err.to_string());
+    };
+    let text = err.to_string();
+    let text = text
+        .strip_suffix(&format!(" (os error {code})"))
+        .unwrap_or(&text)
+        .trim_end_matches(|c: char| c == '.' || c.is_whitespace());
+    PyOSError::new_err((0, text.to_owned(), py.None(), code))
+}
+
 /// `OSError(errno, strerror)`, where `strerror` is the C library's text for
 /// `errno`, taken from `os.strerror` so that it is the interpreter's own
 /// (`PyErr_SetFromErrno` says `"Error"` for errno 0, as `epoll.fromfd(-2)`
 /// shows).
+#[cfg(unix)]
 pub fn from_errno(py: Python<'_>, errno: i32) -> PyErr {
+    use pyo3::sync::PyOnceLock;
     static STRERROR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     if errno == 0 {
         return PyOSError::new_err((0, "Error"));
@@ -39,18 +58,20 @@ pub fn from_errno(py: Python<'_>, errno: i32) -> PyErr {
 }
 
 /// `ValueError: I/O operation on closed <what> object`.
+#[cfg(unix)]
 pub fn closed(what: &str) -> PyErr {
-    PyValueError::new_err(format!("I/O operation on closed {what} object"))
+    pyo3::exceptions::PyValueError::new_err(format!("I/O operation on closed {what} object"))
 }
 
 /// `OverflowError: Python int too large to convert to C int`.
 pub fn c_int_overflow() -> PyErr {
-    PyOverflowError::new_err("Python int too large to convert to C int")
+    pyo3::exceptions::PyOverflowError::new_err("Python int too large to convert to C int")
 }
 
 /// `OverflowError: timeout is too large` (poll, epoll, devpoll).
+#[cfg(unix)]
 pub fn timeout_too_large() -> PyErr {
-    PyOverflowError::new_err("timeout is too large")
+    pyo3::exceptions::PyOverflowError::new_err("timeout is too large")
 }
 
 /// Replaces a `TypeError` with `TypeError(message)`, as CPython's timeout

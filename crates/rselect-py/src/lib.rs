@@ -8,18 +8,75 @@
 //! (see there for the measurement that asked for it).
 #![deny(unsafe_code)]
 
+#[cfg(any(
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+    target_os = "macos",
+    target_os = "ios",
+    all(unix, feature = "testing")
+))]
+mod args;
 mod convert;
+#[cfg(any(
+    target_os = "illumos",
+    target_os = "solaris",
+    all(unix, feature = "testing")
+))]
+mod devpoll;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod epoll;
 mod errors;
+#[cfg(unix)]
 mod fdints;
+#[cfg(unix)]
 mod floor;
+#[cfg(any(
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+    target_os = "macos",
+    target_os = "ios",
+    all(unix, feature = "testing")
+))]
+mod fork;
 mod gil;
+#[cfg(any(
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+    target_os = "macos",
+    target_os = "ios",
+    all(unix, feature = "testing")
+))]
+mod kevent;
+#[cfg(any(
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+    target_os = "macos",
+    target_os = "ios"
+))]
+mod kqueue;
+#[cfg(unix)]
 mod pairs;
+#[cfg(unix)]
 mod poll;
 mod results;
 mod select;
+#[cfg(all(unix, feature = "testing"))]
+mod testing;
 mod version;
+
+#[cfg(windows)]
+pub(crate) use rselect_core::select::RawFd;
+/// A descriptor as the module handles it (a socket's `int` on Windows).
+#[cfg(unix)]
+pub(crate) use std::os::fd::RawFd;
 
 use pyo3::prelude::*;
 
@@ -35,15 +92,32 @@ mod _rselect {
     #[pymodule_export]
     use crate::select::select;
 
+    #[cfg(unix)]
     #[pymodule_export]
     use crate::poll::new_poll;
 
+    #[cfg(unix)]
     #[pymodule_export]
     use crate::floor::_floor;
 
     #[cfg(any(target_os = "linux", target_os = "android"))]
     #[pymodule_export]
     use crate::epoll::Epoll;
+
+    #[cfg(any(target_os = "illumos", target_os = "solaris"))]
+    #[pymodule_export]
+    use crate::devpoll::new_devpoll;
+
+    #[cfg(any(
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly",
+        target_os = "macos",
+        target_os = "ios"
+    ))]
+    #[pymodule_export]
+    use crate::{kevent::PyKEvent, kqueue::Kqueue};
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -63,10 +137,16 @@ mod _rselect {
         // The stock module's functions say `select`, as its types do (our
         // classes are declared with `module = "select"`): help(), repr() and
         // pickling by reference see the same names.
-        for name in ["select", "poll"] {
-            m.getattr(name)?.setattr("__module__", "select")?;
+        for name in ["select", "poll", "devpoll"] {
+            if let Some(f) = m.getattr_opt(name)? {
+                f.setattr("__module__", "select")?;
+            }
         }
+        // CPython's Windows module has neither PIPE_BUF nor poll constants.
+        #[cfg(unix)]
         crate::add_constants(m)?;
+        #[cfg(all(unix, feature = "testing"))]
+        crate::testing::add(m)?;
         // PyO3 lists what it adds in `__all__`; the C module has none, and
         // with one `from select import *` would also bring in our private
         // names (`_floor`, `__version__`).
@@ -82,6 +162,7 @@ mod _rselect {
 #[cfg(any(target_os = "linux", target_os = "android"))]
 const LINUX_POLLMSG: libc::c_short = 0x400;
 
+#[cfg(unix)]
 fn add_constants(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("PIPE_BUF", libc::PIPE_BUF)?;
     // poll(2): always these six, then the optional ones this platform defines.
@@ -136,6 +217,69 @@ fn add_constants(m: &Bound<'_, PyModule>) -> PyResult<()> {
             // gh-127481: exported from CPython 3.14 on.
             m.add("EPOLLWAKEUP", i64::from(libc::EPOLLWAKEUP as u32))?;
         }
+    }
+    #[cfg(any(
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly",
+        target_os = "macos",
+        target_os = "ios"
+    ))]
+    add_kqueue_constants(m)?;
+    Ok(())
+}
+
+/// The `KQ_*` constants: the ones every kqueue system defines (CPython's
+/// optional `EVFILT_NETDEV`/`NOTE_LINK*` family exists on none of them today).
+#[cfg(any(
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+    target_os = "macos",
+    target_os = "ios"
+))]
+#[allow(deprecated)] // FreeBSD's NOTE_PCTRLMASK, OpenBSD's EV_SYSFLAGS: still defined in C
+#[allow(clippy::cast_lossless)] // the C types differ by system (i16, u16, u32)
+fn add_kqueue_constants(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let values: &[(&str, i64)] = &[
+        ("KQ_FILTER_READ", libc::EVFILT_READ as i64),
+        ("KQ_FILTER_WRITE", libc::EVFILT_WRITE as i64),
+        ("KQ_FILTER_AIO", libc::EVFILT_AIO as i64),
+        ("KQ_FILTER_VNODE", libc::EVFILT_VNODE as i64),
+        ("KQ_FILTER_PROC", libc::EVFILT_PROC as i64),
+        ("KQ_FILTER_SIGNAL", libc::EVFILT_SIGNAL as i64),
+        ("KQ_FILTER_TIMER", libc::EVFILT_TIMER as i64),
+        ("KQ_EV_ADD", libc::EV_ADD as i64),
+        ("KQ_EV_DELETE", libc::EV_DELETE as i64),
+        ("KQ_EV_ENABLE", libc::EV_ENABLE as i64),
+        ("KQ_EV_DISABLE", libc::EV_DISABLE as i64),
+        ("KQ_EV_ONESHOT", libc::EV_ONESHOT as i64),
+        ("KQ_EV_CLEAR", libc::EV_CLEAR as i64),
+        ("KQ_EV_SYSFLAGS", libc::EV_SYSFLAGS as i64),
+        ("KQ_EV_FLAG1", libc::EV_FLAG1 as i64),
+        ("KQ_EV_EOF", libc::EV_EOF as i64),
+        ("KQ_EV_ERROR", libc::EV_ERROR as i64),
+        ("KQ_NOTE_LOWAT", libc::NOTE_LOWAT as i64),
+        ("KQ_NOTE_DELETE", libc::NOTE_DELETE as i64),
+        ("KQ_NOTE_WRITE", libc::NOTE_WRITE as i64),
+        ("KQ_NOTE_EXTEND", libc::NOTE_EXTEND as i64),
+        ("KQ_NOTE_ATTRIB", libc::NOTE_ATTRIB as i64),
+        ("KQ_NOTE_LINK", libc::NOTE_LINK as i64),
+        ("KQ_NOTE_RENAME", libc::NOTE_RENAME as i64),
+        ("KQ_NOTE_REVOKE", libc::NOTE_REVOKE as i64),
+        ("KQ_NOTE_EXIT", libc::NOTE_EXIT as i64),
+        ("KQ_NOTE_FORK", libc::NOTE_FORK as i64),
+        ("KQ_NOTE_EXEC", libc::NOTE_EXEC as i64),
+        ("KQ_NOTE_PCTRLMASK", libc::NOTE_PCTRLMASK as i64),
+        ("KQ_NOTE_PDATAMASK", libc::NOTE_PDATAMASK as i64),
+        ("KQ_NOTE_TRACK", libc::NOTE_TRACK as i64),
+        ("KQ_NOTE_CHILD", libc::NOTE_CHILD as i64),
+        ("KQ_NOTE_TRACKERR", libc::NOTE_TRACKERR as i64),
+    ];
+    for (name, value) in values {
+        m.add(*name, *value)?;
     }
     Ok(())
 }

@@ -1,8 +1,6 @@
 //! `select.select(rlist, wlist, xlist, timeout=None, /)`.
 
-use std::os::fd::RawFd;
-
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 use rselect_core::intr::{self, Attempt, Outcome, RetryError};
@@ -13,6 +11,7 @@ use crate::convert;
 use crate::errors;
 use crate::gil;
 use crate::results::ExactLen;
+use crate::RawFd;
 
 /// The converted argument lists of one call: each list's original objects,
 /// and one [`Entry`] per object (`rlist`'s first, then `wlist`'s, then
@@ -35,7 +34,10 @@ impl<'py> Watched<'py> {
         for (k, list) in lists.into_iter().enumerate() {
             // A list that is not a sequence fails only after the lists
             // before it have been converted.
-            this.add(k, &fast_sequence(list)?)?;
+            this.add(
+                k,
+                &convert::fast_sequence(list, "arguments 1-3 must be sequences")?,
+            )?;
         }
         Ok(this)
     }
@@ -146,23 +148,6 @@ fn push<'py>(
     objs.push(item);
     entries.push(kind.entry(fd));
     Ok(())
-}
-
-/// `PySequence_Fast`: exact lists and tuples as they are, anything else
-/// materialised into a new list first.
-fn fast_sequence<'py>(arg: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    if arg.is_exact_instance_of::<PyList>() || arg.is_exact_instance_of::<PyTuple>() {
-        return Ok(arg.clone());
-    }
-    let py = arg.py();
-    let iter = arg.try_iter().map_err(|e| {
-        if e.is_instance_of::<PyTypeError>(py) {
-            PyTypeError::new_err("arguments 1-3 must be sequences")
-        } else {
-            e
-        }
-    })?;
-    py.get_type::<PyList>().call1((iter,))
 }
 
 /// Wait until one or more file descriptors are ready for some kind of I/O.

@@ -1,0 +1,185 @@
+//! `select.kqueue` (BSDs, macOS).
+
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::Arc;
+
+use pyo3::exceptions::{PyMemoryError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyTuple, PyType};
+use rselect_core::intr::{self, Attempt, Outcome, RetryError};
+use rselect_core::kqueue as core_kq;
+use rselect_core::time;
+
+use crate::fork::{self, CLOSED};
+use crate::{convert, errors, gil, kevent};
+
+/// Kqueue syscall wrapper.
+///
+/// For example, to start watching a socket for input:
+/// >>> kq = kqueue()
+/// >>> sock = socket()
+/// >>> sock.connect((host, port))
+/// >>> kq.control([kevent(sock, KQ_FILTER_WRITE, KQ_EV_ADD)], 0)
+///
+/// To wait one second for it to become writeable:
+/// >>> kq.control(None, 1, 1000)
+///
+/// To stop listening:
+/// >>> kq.control([kevent(sock, KQ_FILTER_WRITE, KQ_EV_DELETE)], 0)
+#[derive(Debug)]
+#[pyclass(name = "kqueue", module = "select", frozen)]
+pub struct Kqueue {
+    /// The descriptor, `-1` once closed (or, on 3.12.1+, in a fork child).
+    fd: Arc<AtomicI32>,
+}
+
+impl Kqueue {
+    fn raw_fd(&self) -> PyResult<i32> {
+        match self.fd.load(Ordering::Acquire) {
+            CLOSED => Err(errors::closed("kqueue")),
+            fd => Ok(fd),
+        }
+    }
+
+    fn wrap(py: Python<'_>, fd: i32) -> PyResult<Self> {
+        let this = Self {
+            fd: Arc::new(AtomicI32::new(fd)),
+        };
+        fork::track(py, &this.fd)?;
+        Ok(this)
+    }
+
+    fn create(py: Python<'_>) -> PyResult<Self> {
+        let fd = py
+            .detach(core_kq::create)
+            .map_err(|e| errors::os_error(py, &e))?;
+        Self::wrap(py, fd)
+    }
+
+    fn take(&self) -> Option<i32> {
+        fork::untrack(&self.fd);
+        match self.fd.swap(CLOSED, Ordering::AcqRel) {
+            CLOSED => None,
+            fd => Some(fd),
+        }
+    }
+}
+
+impl Drop for Kqueue {
+    fn drop(&mut self) {
+        if let Some(fd) = self.take() {
+            let _ = core_kq::close(fd);
+        }
+    }
+}
+
+#[pymethods]
+impl Kqueue {
+    #[new]
+    #[pyo3(signature = (*args, **kwargs), text_signature = "()")]
+    fn py_new(
+        py: Python<'_>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        if !args.is_empty() {
+            return Err(PyTypeError::new_err(
+                "kqueue() takes no positional arguments",
+            ));
+        }
+        if kwargs.is_some_and(|k| !k.is_empty()) {
+            return Err(PyTypeError::new_err("kqueue() takes no keyword arguments"));
+        }
+        Self::create(py)
+    }
+
+    /// True if the kqueue handler is closed
+    #[getter]
+    fn closed(&self) -> bool {
+        self.fd.load(Ordering::Acquire) == CLOSED
+    }
+
+    /// Close the kqueue control file descriptor.
+    ///
+    /// Further operations on the kqueue object will raise an exception.
+    #[pyo3(text_signature = "($self, /)")]
+    fn close(&self, py: Python<'_>) {
+        if let Some(fd) = self.take() {
+            // CPython up to 3.14 ignores errors of close(2) here.
+            let _ = py.detach(move || core_kq::close(fd));
+        }
+    }
+
+    /// Return the kqueue control file descriptor.
+    #[pyo3(text_signature = "($self, /)")]
+    fn fileno(&self) -> PyResult<i32> {
+        self.raw_fd()
+    }
+
+    /// Create a kqueue object from a given control fd.
+    #[classmethod]
+    #[pyo3(signature = (fd, /), text_signature = "($type, fd, /)")]
+    fn fromfd(
+        _cls: &Bound<'_, PyType>,
+        py: Python<'_>,
+        #[pyo3(from_py_with = convert::c_int)] fd: i32,
+    ) -> PyResult<Self> {
+        match fd {
+            -1 => Self::create(py),
+            fd if fd < -1 => Err(errors::from_errno(py, 0)),
+            fd => Self::wrap(py, fd),
+        }
+    }
+
+    /// Calls the kernel kevent function.
+    ///
+    ///   changelist
+    ///     Must be an iterable of kevent objects describing the changes to be made
+    ///     to the kernel's watch list or None.
+    ///   maxevents
+    ///     The maximum number of events that the kernel will return.
+    ///   timeout
+    ///     The maximum time to wait in seconds, or else None to wait forever.
+    ///     This accepts floats for smaller timeouts, too.
+    #[pyo3(
+        signature = (changelist, maxevents, timeout = None, /),
+        text_signature = "($self, changelist, maxevents, timeout=None, /)"
+    )]
+    fn control<'py>(
+        &self,
+        py: Python<'py>,
+        changelist: &Bound<'py, PyAny>,
+        #[pyo3(from_py_with = convert::c_int)] maxevents: i32,
+        timeout: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let kq = self.raw_fd()?;
+        let args = kevent::control_args(changelist, maxevents, timeout)?;
+        let changes = core_kq::KEvents::from_events(&args.changes);
+        let mut events =
+            core_kq::KEvents::with_room(args.maxevents).map_err(|_| PyMemoryError::new_err(()))?;
+        let may_block = args.maxevents > 0 && args.timeout != Some((0, 0));
+        let first = args.timeout;
+        let outcome = intr::retry(
+            args.timeout_ns.filter(|ns| *ns >= 0),
+            || py.check_signals(),
+            |attempt| {
+                // The change list is submitted again on every attempt, as
+                // in CPython.
+                let ts = match attempt {
+                    Attempt::First | Attempt::Again => first,
+                    Attempt::Remaining(ns) => Some(time::ns_to_sec_nsec(ns)),
+                };
+                let (changes, events) = (&changes, &mut events);
+                gil::wait(py, may_block, move || {
+                    core_kq::control(kq, changes, events, ts)
+                })
+            },
+        );
+        match outcome {
+            Ok(Outcome::Done(_)) => kevent::event_list(py, events.iter()),
+            Ok(Outcome::TimedOut) => Ok(PyList::empty(py)),
+            Err(RetryError::Hook(err)) => Err(err),
+            Err(RetryError::Os(err)) => Err(errors::os_error(py, &err)),
+        }
+    }
+}

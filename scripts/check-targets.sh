@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Type-check and lint the workspace for every platform we cannot run here:
+# `cargo check` and `cargo clippy -D warnings` (all targets: tests too) per
+# Rust target, with PyO3 configured for a CPython 3.11 of that platform.
+#
+#   scripts/check-targets.sh [TARGET ...]      default: the list below
+#
+# Each target's standard library is installed with rustup first. A target
+# whose standard library cannot be installed right now (no network, a
+# mirror hiccup) is reported as a SKIP line naming it and does not fail the
+# run; any compile error or clippy warning does.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(
+    aarch64-apple-darwin
+    x86_64-apple-darwin
+    x86_64-unknown-freebsd
+    x86_64-unknown-netbsd
+    x86_64-unknown-illumos
+    x86_64-pc-windows-msvc
+)
+export PYO3_CROSS_PYTHON_VERSION=${PYO3_CROSS_PYTHON_VERSION:-3.11}
+# Windows needs no import library to type-check.
+export PYO3_NO_PYTHON=1
+
+failed=()
+skipped=()
+for t in "${targets[@]}"; do
+    if ! rustup target list --installed | grep -qx "$t"; then
+        if ! rustup target add "$t" >/dev/null 2>&1; then
+            echo "check-targets: SKIP $t (its standard library could not be installed now)"
+            skipped+=("$t")
+            continue
+        fi
+    fi
+    echo "== $t: cargo check, cargo clippy -D warnings"
+    if cargo check --workspace --all-targets --target "$t" --quiet &&
+       cargo check --workspace --all-targets --target "$t" --features rselect-py/testing --quiet &&
+       cargo clippy --workspace --all-targets --target "$t" --quiet -- -D warnings; then
+        echo "check-targets: OK $t"
+    else
+        echo "check-targets: FAILED $t"
+        failed+=("$t")
+    fi
+done
+echo "check-targets: ${#targets[@]} targets, ${#failed[@]} failed${failed:+ (${failed[*]})}, ${#skipped[@]} skipped${skipped:+ (${skipped[*]})}"
+[ ${#failed[@]} -eq 0 ]
