@@ -19,12 +19,24 @@ demo: ## build, show facilities and limits, compare with stock: select() and an 
 	.venvs/3.11/bin/python benches/echo.py --compare
 
 .PHONY: test
-test: setup test-rust lint typecheck test-python conformance test-install ## everything CI runs
+test: setup test-rust lint check-targets typecheck test-python test-portable conformance test-install ## everything CI runs
 	@echo "make test: all green"
 
 .PHONY: test-rust
 test-rust: ## cargo tests of the core crate (the binding is tested from Python)
 	cargo test -p rselect-core --quiet
+
+.PHONY: check-targets
+check-targets: ## cargo check + clippy -D warnings for macOS, FreeBSD, NetBSD, illumos, Windows (installs rustup targets)
+	scripts/check-targets.sh
+
+.PHONY: test-portable
+test-portable: ## kqueue/kevent/devpoll logic on Linux: a test build (--features testing) per interpreter, tests_portable/
+	scripts/build-testing.sh
+	@set -e; while read -r v py; do \
+	  echo "== tests_portable on $$v"; \
+	  PYTHONPATH=$(CURDIR)/target/testing/$$v $$py -m pytest -q -p no:cacheprovider tests_portable; \
+	done < .venvs/pythons.txt
 
 .PHONY: test-python
 test-python: ## pytest (differential + behaviour) on every installed interpreter
@@ -57,8 +69,8 @@ test-install: ## `pip install .` (PEP 517) into a fresh venv per interpreter, th
 lint: ## rustfmt, clippy -D warnings, ruff
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
-	.venv/bin/ruff check python tests tools benches
-	.venv/bin/ruff format --check python tests tools benches
+	.venv/bin/ruff check python tests tests_portable tools benches
+	.venv/bin/ruff format --check python tests tests_portable tools benches
 
 .PHONY: bench
 bench: ## python -m rselect bench: every scenario, stock vs rselect vs floor; FILTER=substring

@@ -30,6 +30,14 @@ def test_package_all_is_the_module_namespace():
     assert all(getattr(rselect, n) is getattr(ours, n) for n in PUBLIC)
 
 
+def test_no_kqueue_kevent_devpoll_on_linux():
+    """selectors picks its default selector with hasattr(select, ...): the
+    names of other platforms must not exist here, as in the stock module."""
+    for name in ("kqueue", "kevent", "devpoll"):
+        assert hasattr(stock, name) is hasattr(ours, name) is False, name
+    assert not hasattr(ours, "_testing"), "a test build was installed"
+
+
 def test_same_public_names():
     assert sorted(n for n in dir(ours) if not n.startswith("_")) == PUBLIC
     assert ours.__doc__ and ours.__doc__.split("\n")[0] == stock.__doc__.split("\n")[0]

@@ -94,6 +94,18 @@ impl DevPoll {
     }
 }
 
+/// The `fd` and `eventmask` arguments, converted here rather than by PyO3's
+/// `from_py_with`, which adds a "while processing" note to the error that
+/// CPython's has not.
+fn fd_and_mask(fd: &Bound<'_, PyAny>, mask: Option<&Bound<'_, PyAny>>) -> PyResult<(RawFd, u16)> {
+    let fd = convert::fildes(fd)?;
+    let mask = match mask {
+        Some(m) => convert::ushort_mask(m)?,
+        None => DEFAULT_MASK,
+    };
+    Ok((fd, mask))
+}
+
 impl Drop for DevPoll {
     fn drop(&mut self) {
         match self.fd.swap(CLOSED, Ordering::AcqRel) {
@@ -148,15 +160,16 @@ impl DevPoll {
     ///   eventmask
     ///     an optional bitmask describing the type of events to check for
     #[pyo3(
-        signature = (fd, eventmask = DEFAULT_MASK, /),
+        signature = (fd, eventmask = None, /),
         text_signature = "($self, fd, eventmask=select.POLLIN | select.POLLPRI | select.POLLOUT, /)"
     )]
     fn register(
         &self,
         py: Python<'_>,
-        #[pyo3(from_py_with = convert::fildes)] fd: RawFd,
-        #[pyo3(from_py_with = convert::ushort_mask)] eventmask: u16,
+        fd: &Bound<'_, PyAny>,
+        eventmask: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
+        let (fd, eventmask) = fd_and_mask(fd, eventmask)?;
         self.push(py, fd, eventmask as i16)
     }
 
@@ -169,15 +182,16 @@ impl DevPoll {
     ///   eventmask
     ///     an optional bitmask describing the type of events to check for
     #[pyo3(
-        signature = (fd, eventmask = DEFAULT_MASK, /),
+        signature = (fd, eventmask = None, /),
         text_signature = "($self, fd, eventmask=select.POLLIN | select.POLLPRI | select.POLLOUT, /)"
     )]
     fn modify(
         &self,
         py: Python<'_>,
-        #[pyo3(from_py_with = convert::fildes)] fd: RawFd,
-        #[pyo3(from_py_with = convert::ushort_mask)] eventmask: u16,
+        fd: &Bound<'_, PyAny>,
+        eventmask: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
+        let (fd, eventmask) = fd_and_mask(fd, eventmask)?;
         // Remove, then add; a failed flush of the first stops the second.
         self.push(py, fd, POLLREMOVE)?;
         self.push(py, fd, eventmask as i16)
@@ -185,12 +199,8 @@ impl DevPoll {
 
     /// Remove a file descriptor being tracked by the polling object.
     #[pyo3(signature = (fd, /), text_signature = "($self, fd, /)")]
-    fn unregister(
-        &self,
-        py: Python<'_>,
-        #[pyo3(from_py_with = convert::fildes)] fd: RawFd,
-    ) -> PyResult<()> {
-        self.push(py, fd, POLLREMOVE)
+    fn unregister(&self, py: Python<'_>, fd: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.push(py, convert::fildes(fd)?, POLLREMOVE)
     }
 
     /// Polls the set of registered file descriptors.

@@ -37,6 +37,11 @@ pub struct PyKEvent {
     pub ev: KEvent,
 }
 
+/// What `PyMember_SetOne` says when a numeric member is deleted.
+fn cannot_delete() -> PyErr {
+    PyTypeError::new_err("can't delete numeric/char attribute")
+}
+
 fn conv_error(err: ConvError) -> PyErr {
     PyOverflowError::new_err(err.message)
 }
@@ -124,15 +129,7 @@ impl PyKEvent {
         self.ev.value(field, &LAYOUT)
     }
 
-    fn set(
-        &mut self,
-        py: Python<'_>,
-        field: Field,
-        value: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<()> {
-        let Some(value) = value else {
-            return Err(PyTypeError::new_err("can't delete numeric/char attribute"));
-        };
+    fn set(&mut self, py: Python<'_>, field: Field, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let (minor, micro) = version::minor_micro();
         let rules = SetterRules::of(minor, micro);
         let is_int = value.is_instance_of::<PyInt>();
@@ -152,6 +149,7 @@ impl PyKEvent {
 }
 
 #[pymethods]
+#[allow(clippy::unused_self)] // PyO3 deleters take a receiver they do not need
 impl PyKEvent {
     #[new]
     #[pyo3(signature = (*args, **kwargs), text_signature = None)]
@@ -168,48 +166,72 @@ impl PyKEvent {
         self.get(Field::Ident)
     }
     #[setter]
-    fn set_ident(&mut self, py: Python<'_>, v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    fn set_ident(&mut self, py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<()> {
         self.set(py, Field::Ident, v)
+    }
+    #[deleter]
+    fn delete_ident(&self) -> PyResult<()> {
+        Err(cannot_delete())
     }
     #[getter]
     fn filter(&self) -> i128 {
         self.get(Field::Filter)
     }
     #[setter]
-    fn set_filter(&mut self, py: Python<'_>, v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    fn set_filter(&mut self, py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<()> {
         self.set(py, Field::Filter, v)
+    }
+    #[deleter]
+    fn delete_filter(&self) -> PyResult<()> {
+        Err(cannot_delete())
     }
     #[getter]
     fn flags(&self) -> i128 {
         self.get(Field::Flags)
     }
     #[setter]
-    fn set_flags(&mut self, py: Python<'_>, v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    fn set_flags(&mut self, py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<()> {
         self.set(py, Field::Flags, v)
+    }
+    #[deleter]
+    fn delete_flags(&self) -> PyResult<()> {
+        Err(cannot_delete())
     }
     #[getter]
     fn fflags(&self) -> i128 {
         self.get(Field::Fflags)
     }
     #[setter]
-    fn set_fflags(&mut self, py: Python<'_>, v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    fn set_fflags(&mut self, py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<()> {
         self.set(py, Field::Fflags, v)
+    }
+    #[deleter]
+    fn delete_fflags(&self) -> PyResult<()> {
+        Err(cannot_delete())
     }
     #[getter]
     fn data(&self) -> i128 {
         self.get(Field::Data)
     }
     #[setter]
-    fn set_data(&mut self, py: Python<'_>, v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    fn set_data(&mut self, py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<()> {
         self.set(py, Field::Data, v)
+    }
+    #[deleter]
+    fn delete_data(&self) -> PyResult<()> {
+        Err(cannot_delete())
     }
     #[getter]
     fn udata(&self) -> i128 {
         self.get(Field::Udata)
     }
     #[setter]
-    fn set_udata(&mut self, py: Python<'_>, v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    fn set_udata(&mut self, py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<()> {
         self.set(py, Field::Udata, v)
+    }
+    #[deleter]
+    fn delete_udata(&self) -> PyResult<()> {
+        Err(cannot_delete())
     }
 
     fn __repr__(&self) -> String {

@@ -149,10 +149,13 @@ impl Kqueue {
         &self,
         py: Python<'py>,
         changelist: &Bound<'py, PyAny>,
-        #[pyo3(from_py_with = convert::c_int)] maxevents: i32,
+        maxevents: &Bound<'py, PyAny>,
         timeout: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyList>> {
         let kq = self.raw_fd()?;
+        // Converted here, not by PyO3's `from_py_with`, which adds a
+        // "while processing" note to the error that CPython's has not.
+        let maxevents = convert::c_int(maxevents)?;
         let args = kevent::control_args(changelist, maxevents, timeout)?;
         let changes = core_kq::KEvents::from_events(&args.changes);
         let mut events =

@@ -84,9 +84,12 @@ type ControlArgsTuple<'py> = (Bound<'py, PyList>, usize, Option<(i64, i64)>, Opt
 fn control_args<'py>(
     py: Python<'py>,
     changelist: &Bound<'py, PyAny>,
-    #[pyo3(from_py_with = convert::c_int)] maxevents: i32,
+    maxevents: &Bound<'py, PyAny>,
     timeout: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<ControlArgsTuple<'py>> {
+    // Converted here, not by PyO3's `from_py_with`, which adds a
+    // "while processing" note to the error that CPython's has not.
+    let maxevents = convert::c_int(maxevents)?;
     let args = kevent::control_args(changelist, maxevents, timeout)?;
     let list = kevent::event_list(py, args.changes.into_iter())?;
     Ok((list, args.maxevents, args.timeout, args.timeout_ns))
