@@ -56,3 +56,8 @@ if sys.platform == "linux":
         __all__ += ["EPOLLWAKEUP"]
 if sys.platform == "freebsd" or sys.platform.startswith("sunos"):
     __all__ += ["POLLRDHUP"]
+if sys.platform.startswith("sunos"):
+    __all__ += ["devpoll"]
+if sys.platform == "darwin" or "bsd" in sys.platform or sys.platform.startswith("dragonfly"):
+    __all__ += ["kqueue", "kevent"]
+    __all__ += [n for n in dir(_rselect) if n.startswith("KQ_")]
