@@ -83,17 +83,7 @@ fn c_int_of_int(int: &Bound<'_, PyInt>) -> PyResult<i32> {
 
 /// A C `int` argument (argument clinic's `int` converter): `int` or any
 /// `__index__` object.
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-    target_os = "macos",
-    target_os = "ios",
-    all(unix, feature = "testing")
-))]
+#[cfg(any(target_os = "linux", target_os = "android", kevent_api))]
 pub fn c_int(obj: &Bound<'_, PyAny>) -> PyResult<i32> {
     let py = obj.py();
     match obj.extract::<i64>() {

@@ -119,7 +119,7 @@ impl Drop for DevPoll {
 ///
 /// This object supports registering and unregistering file descriptors, and then
 /// polling them for I/O events.
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(devpoll)]
 #[pyfunction(name = "devpoll")]
 #[pyo3(text_signature = "($module, /)")]
 pub fn new_devpoll(py: Python<'_>) -> PyResult<DevPoll> {

@@ -8,22 +8,10 @@
 //! (see there for the measurement that asked for it).
 #![deny(unsafe_code)]
 
-#[cfg(any(
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-    target_os = "macos",
-    target_os = "ios",
-    all(unix, feature = "testing")
-))]
+#[cfg(kevent_api)]
 mod args;
 mod convert;
-#[cfg(any(
-    target_os = "illumos",
-    target_os = "solaris",
-    all(unix, feature = "testing")
-))]
+#[cfg(devpoll_api)]
 mod devpoll;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod epoll;
@@ -32,35 +20,12 @@ mod errors;
 mod fdints;
 #[cfg(unix)]
 mod floor;
-#[cfg(any(
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-    target_os = "macos",
-    target_os = "ios",
-    all(unix, feature = "testing")
-))]
+#[cfg(kevent_api)]
 mod fork;
 mod gil;
-#[cfg(any(
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-    target_os = "macos",
-    target_os = "ios",
-    all(unix, feature = "testing")
-))]
+#[cfg(kevent_api)]
 mod kevent;
-#[cfg(any(
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-    target_os = "macos",
-    target_os = "ios"
-))]
+#[cfg(kqueue)]
 mod kqueue;
 #[cfg(unix)]
 mod pairs;
@@ -104,18 +69,11 @@ mod _rselect {
     #[pymodule_export]
     use crate::epoll::Epoll;
 
-    #[cfg(any(target_os = "illumos", target_os = "solaris"))]
+    #[cfg(devpoll)]
     #[pymodule_export]
     use crate::devpoll::new_devpoll;
 
-    #[cfg(any(
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly",
-        target_os = "macos",
-        target_os = "ios"
-    ))]
+    #[cfg(kqueue)]
     #[pymodule_export]
     use crate::{kevent::PyKEvent, kqueue::Kqueue};
 
@@ -218,28 +176,14 @@ fn add_constants(m: &Bound<'_, PyModule>) -> PyResult<()> {
             m.add("EPOLLWAKEUP", i64::from(libc::EPOLLWAKEUP as u32))?;
         }
     }
-    #[cfg(any(
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly",
-        target_os = "macos",
-        target_os = "ios"
-    ))]
+    #[cfg(kqueue)]
     add_kqueue_constants(m)?;
     Ok(())
 }
 
 /// The `KQ_*` constants: the ones every kqueue system defines (CPython's
 /// optional `EVFILT_NETDEV`/`NOTE_LINK*` family exists on none of them today).
-#[cfg(any(
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-    target_os = "macos",
-    target_os = "ios"
-))]
+#[cfg(kqueue)]
 #[allow(deprecated)] // FreeBSD's NOTE_PCTRLMASK, OpenBSD's EV_SYSFLAGS: still defined in C
 #[allow(clippy::cast_lossless)] // the C types differ by system (i16, u16, u32)
 fn add_kqueue_constants(m: &Bound<'_, PyModule>) -> PyResult<()> {
