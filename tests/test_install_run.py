@@ -114,12 +114,19 @@ def test_install_first_thing_then_uninstall_restores_modules_imported_meanwhile(
         import rselect
         from rselect import _rselect
         rselect.install()
-        import selectors, thirdparty
+        assert "selectors" not in sys.modules   # swapped at its first import
+        import selectors, thirdparty, asyncio
+        assert selectors.__name__ == "rselect.selectors"
+        assert asyncio.selector_events.selectors is selectors
         assert selectors.EpollSelector._selector_cls is _rselect.epoll
         assert thirdparty.select is _rselect and thirdparty.epoll is _rselect.epoll
         rselect.uninstall()
         stock = sys.modules["select"]
         assert stock is not _rselect and stock.__name__ == "select"
+        # the stdlib selectors is imported for the modules that took ours
+        selectors = sys.modules["selectors"]
+        assert selectors.__name__ == "selectors"
+        assert asyncio.selector_events.selectors is selectors
         # stdlib modules imported while installed go back entirely
         assert selectors.select is stock
         assert selectors.EpollSelector._selector_cls is stock.epoll

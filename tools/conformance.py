@@ -3,13 +3,15 @@
 Usage: python tools/conformance.py [--python PY ...] [--suite NAME ...]
 
 For every interpreter (a venv python with rselect installed), every test suite
-runs twice in fresh processes: once with the stock module, once with rselect
-installed as ``select`` by the startup hook (RSELECT_INSTALL=1, which reaches
+runs twice in fresh processes: once with the stock modules, once with rselect
+installed as ``select`` and ``rselect.selectors`` as ``selectors`` by the
+startup hook (RSELECT_INSTALL=1, which reaches
 the subprocesses the tests start, ``python -E`` and ``-I`` ones included). A
 test that passes with stock and does not pass with rselect is a failure, named.
 Tests that fail with stock too are listed. Each rselect-mode process appends
 itself to a swap log; a process that ran on the stock module, or a suite that
-starts children none of which logged itself, fails the run.
+starts children none of which logged itself, fails the run; so does a suite
+marked ``selectors=True`` whose ``selectors`` was not ``rselect.selectors``.
 
 A package suite (``test_asyncio``) is split by module over concurrent runner
 processes (``Suite.shards``) in both modes. A test that passed with stock and
@@ -37,21 +39,22 @@ class Suite(NamedTuple):
     names: list[str]  # what unittest's loader is given
     min_procs: int  # processes that must log the swap (the runners and children)
     shards: int = 1  # a package split by module over this many concurrent runners
+    selectors: bool = False  # the suite goes through `selectors`: check it was ours
 
 
 SUITES: dict[str, Suite] = {
     "test_select": Suite(["test.test_select"], 2),  # test_select starts `python -I`
     "test_poll": Suite(["test.test_poll"], 1),
     "test_epoll": Suite(["test.test_epoll"], 1),
-    "test_selectors": Suite(["test.test_selectors"], 1),
+    "test_selectors": Suite(["test.test_selectors"], 1, selectors=True),
     # The select part of test_eintr, test by test, and the whole of test_eintr
     # the way CPython runs it (_test_eintr.py in a `python -E` child).
     "test_eintr_select": Suite(["test._test_eintr.SelectEINTRTest"], 1),
     "test_eintr": Suite(["test.test_eintr"], 2),
     # The stdlib's consumers of select/selectors (issue 5): their children too.
-    "test_socketserver": Suite(["test.test_socketserver"], 1),
-    "test_subprocess": Suite(["test.test_subprocess"], 10),
-    "test_asyncio": Suite(["test.test_asyncio"], 4, shards=2),
+    "test_socketserver": Suite(["test.test_socketserver"], 1, selectors=True),
+    "test_subprocess": Suite(["test.test_subprocess"], 10, selectors=True),
+    "test_asyncio": Suite(["test.test_asyncio"], 4, shards=2, selectors=True),
 }
 DEFAULT_SUITES = list(SUITES)
 
@@ -98,8 +101,9 @@ def run_mode(
                 sys.stdout.write(console.read_text(errors="replace")[-4000:])
                 raise RuntimeError(f"{mode} run of {group} exited with {code}")
             outcomes = json.loads(out.read_text())
-            if merged.get("__select__", outcomes["__select__"]) != outcomes["__select__"]:
-                outcomes["__select__"] = "mixed"
+            for which in ("__select__", "__selectors__"):
+                if merged.get(which, outcomes[which]) != outcomes[which]:
+                    outcomes[which] = "mixed"
             merged.update(outcomes)
         return merged
 
@@ -153,7 +157,7 @@ def main() -> int:
         python = os.path.abspath(python)
         version = version_of(python)
         for suite in suites:
-            names, min_procs, shards = SUITES[suite]
+            names, min_procs, shards, uses_selectors = SUITES[suite]
             started = time.monotonic()
             stock = run_mode(python, names, "stock", None, shards)
             with tempfile.TemporaryDirectory() as d:
@@ -162,7 +166,7 @@ def main() -> int:
                 regressions = sorted(
                     t
                     for t, o in stock.items()
-                    if o == "passed" and ours.get(t) != "passed" and t != "__select__"
+                    if o == "passed" and ours.get(t) != "passed" and not t.startswith("__")
                 )
                 # A test that failed with rselect runs once more on its own
                 # (as regrtest's --rerun does); one that passes then is
@@ -177,13 +181,22 @@ def main() -> int:
             bad = [ln for ln in lines if not ln.endswith(" rselect._rselect")]
             if ours.get("__select__") != "rselect._rselect" or stock.get("__select__") != "select":
                 failures.append(f"{label}: the swap did not happen as asked")
+            if uses_selectors and (
+                ours.get("__selectors__") != "rselect.selectors"
+                or stock.get("__selectors__") != "selectors"
+            ):
+                failures.append(
+                    f"{label}: selectors was {ours.get('__selectors__')!r} with rselect"
+                    f" and {stock.get('__selectors__')!r} with stock"
+                )
             if bad or len({ln.split()[0] for ln in lines}) < min_procs:
                 failures.append(
                     f"{label}: {len(lines)} process(es) logged the swap, {min_procs} expected;"
                     f" not on rselect: {bad}"
                 )
-            stock.pop("__select__", None)
-            ours.pop("__select__", None)
+            for which in ("__select__", "__selectors__"):
+                stock.pop(which, None)
+                ours.pop(which, None)
             stock_bad = sorted(t for t, o in stock.items() if o in ("failed", "error"))
             counts: dict[str, int] = {}
             for o in ours.values():

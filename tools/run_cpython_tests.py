@@ -8,7 +8,8 @@ NAME is anything unittest's loader accepts (``test.test_select``,
 as ``select``: this script refuses to run otherwise, and in ``stock`` mode it
 refuses to run if rselect is installed. The JSON written to FILE maps each test
 id to one of ``passed``, ``failed``, ``error``, ``skipped``, ``xfail``,
-``xpass``; ``__select__`` records which module ``select`` was.
+``xpass``; ``__select__`` records which module ``select`` was, and
+``__selectors__`` which module ``selectors`` was (``-`` if never imported).
 """
 
 from __future__ import annotations
@@ -98,6 +99,8 @@ def main() -> int:
     result = runner.run(suite)
     outcomes = {**skipped_modules, **result.outcomes}
     outcomes["__select__"] = which_select()
+    selectors = sys.modules.get("selectors")
+    outcomes["__selectors__"] = getattr(selectors, "__name__", "-")
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(outcomes, f, indent=1, sort_keys=True)
     return 0

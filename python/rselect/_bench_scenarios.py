@@ -278,6 +278,77 @@ def _epoll_among(ready: int, registered: int):
     return make
 
 
+def _selectors_of(module):
+    """The selectors module that goes with ``module``: rselect.selectors for
+    rselect, the stdlib's (looked up past an install()) for the stock one."""
+    if module.__name__.startswith("rselect"):
+        from rselect import selectors
+
+        return selectors
+    from rselect._install import stock_module
+
+    return stock_module("selectors")
+
+
+def _selector_wait(cls: str, registered: int, ready: int):
+    """``<cls>.select(0)`` with ``registered`` eventfds watched for reading,
+    ``ready`` of them readable."""
+
+    def make(module) -> Case:
+        selectors = _selectors_of(module)
+        fds = _eventfds(registered)
+        for fd in fds[:ready]:
+            os.eventfd_write(fd, 1)
+        sel = getattr(selectors, cls)()
+        for fd in fds:
+            sel.register(fd, selectors.EVENT_READ)
+
+        def cleanup():
+            sel.close()
+            _close(fds)
+
+        floor = None
+        if cls == "EpollSelector":
+            floor = {"op": "epoll-wait", "epfd": sel.fileno(), "maxevents": registered}
+        return Case(partial(sel.select, 0), cleanup, floor)
+
+    return make
+
+
+def _selector_churn(what: str):
+    """EpollSelector: register+unregister of one descriptor (an int, as
+    asyncio passes them), or modify of its events, or of its data only."""
+
+    def make(module) -> Case:
+        selectors = _selectors_of(module)
+        fd = _eventfds(1)[0]
+        sel = selectors.EpollSelector()
+        read, both = selectors.EVENT_READ, selectors.EVENT_READ | selectors.EVENT_WRITE
+        register, unregister, modify = sel.register, sel.unregister, sel.modify
+        if what == "register-unregister":
+
+            def call():
+                register(fd, read)
+                unregister(fd)
+
+        else:
+            sel.register(fd, read)
+            first, second = (read, both) if what == "modify" else (read, read)
+            data = (None, None) if what == "modify" else ("a", "b")
+
+            def call():
+                modify(fd, first, data[0])
+                modify(fd, second, data[1])
+
+        def cleanup():
+            sel.close()
+            os.close(fd)
+
+        return Case(call, cleanup, None)
+
+    return make
+
+
 def _all() -> list[Scenario]:
     out: list[Scenario] = []
     quick = {
@@ -290,6 +361,9 @@ def _all() -> list[Scenario]:
         "epoll-ready-1000",
         "poll-modify-poll-1000",
         "epoll-modify-poll-1000",
+        "selectors-epoll-ready-1000",
+        "selectors-epoll-idle-10",
+        "selectors-epoll-register-unregister",
     }
     targets = {
         "select-int-ready-1000": 0.93,
@@ -302,6 +376,13 @@ def _all() -> list[Scenario]:
         "epoll-ready-1000": 0.77,
         "poll-ready-1000": 0.75,
         "poll-modify-poll-1000": 0.84,
+        # issue 7: rselect.selectors
+        "selectors-epoll-ready-1000": 0.43,
+        "selectors-epoll-ready-10": 0.5,
+        "selectors-epoll-idle-10": 0.6,
+        "selectors-epoll-register-unregister": 0.5,
+        "selectors-epoll-modify": 0.5,
+        "selectors-epoll-modify-data": 0.5,
     }
 
     def add(name, family, n, make, stock=True):
@@ -325,6 +406,14 @@ def _all() -> list[Scenario]:
         add(f"{kind}-modify", f"{kind} modify", 1, _churn(kind, "modify"))
         add(f"{kind}-modify-poll-1000", f"{kind} modify+poll(0)", 1000,
             _churn(kind, "modify-poll", 1000))  # fmt: skip
+    # rselect.selectors against the stdlib's selectors (each on its module).
+    for registered, ready in ((10, 0), (10, 10), (1000, 1000)):
+        state = f"ready-{ready}" if ready else f"idle-{registered}"
+        for cls, short in (("EpollSelector", "epoll"), ("PollSelector", "poll")):
+            add(f"selectors-{short}-{state}", f"{cls}.select(0)", registered,
+                _selector_wait(cls, registered, ready))  # fmt: skip
+    for what in ("register-unregister", "modify", "modify-data"):
+        add(f"selectors-epoll-{what}", f"EpollSelector {what}", 1, _selector_churn(what))
     # Beyond the stock module.
     for n in (1, 10, 100):
         add(f"select-high-fd-ready-{n}", "select() beyond FD_SETSIZE, ready", n,

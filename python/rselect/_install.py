@@ -2,14 +2,17 @@
 
 ``install()`` does two things:
 
-1. ``sys.modules["select"]`` becomes rselect, so every later ``import
-   select`` (and ``from select import ...``) gets it;
+1. ``sys.modules["select"]`` becomes rselect and ``sys.modules["selectors"]``
+   becomes ``rselect.selectors``, so every later ``import select`` or
+   ``import selectors`` (and ``from ... import``) gets ours; when
+   ``selectors`` is not imported yet, that happens at its first import;
 2. every module already imported that captured the stock module, or one of
    its functions and types, is rebound. The stdlib does this at import time:
    ``selectors`` keeps ``select.select``, ``select.poll`` and
    ``select.epoll`` in class attributes (``SelectSelector._select``,
    ``PollSelector._selector_cls``, ...), ``pty`` does ``from select import
-   select``, ``subprocess`` and ``selectors`` keep the module itself. The
+   select``, ``subprocess`` keeps ``selectors.PollSelector``, ``socketserver``
+   too, asyncio keeps the ``selectors`` module. The
    search is by identity over the globals of every module in ``sys.modules``
    and the attributes of the classes each module defines, so third-party
    modules that did the same (``import select`` at top level, ``from select
@@ -27,7 +30,7 @@ asyncio loop started earlier keeps its selector. Call ``install()`` first
 thing (or use ``python -m rselect run``) for a whole program on rselect.
 
 What is swapped is a table (``_SWAPS``): one entry per stdlib module rselect
-replaces. ``rselect.selectors`` will be one more entry.
+replaces, ``select`` and ``selectors``.
 """
 
 from __future__ import annotations
@@ -46,10 +49,15 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
     from typing import Any
 
-# (stdlib module name, loader of its replacement). Order matters only for
-# import side effects: a replacement may import the ones before it.
-_SWAPS: list[tuple[str, Callable[[], types.ModuleType]]] = [
-    ("select", lambda: _rselect),
+# (stdlib module name, loader of its replacement, lazy). Order matters only
+# for import side effects: a replacement may import the ones before it. A
+# lazy swap whose stock module is not imported yet when install() runs is
+# left to the first ``import`` of that name (see _Finder): importing
+# ``selectors`` and its replacement costs a program that never uses them
+# ~12 ms at start-up, in every child process too.
+_SWAPS: list[tuple[str, Callable[[], types.ModuleType], bool]] = [
+    ("select", lambda: _rselect, False),
+    ("selectors", lambda: __import__("rselect.selectors", fromlist=["selectors"]), True),
 ]
 
 # Values that are never rebound even when identical in both modules (the
@@ -91,14 +99,19 @@ def install() -> None:
         if _state.active:
             for name, (_stock, replacement) in _state.modules.items():
                 sys.modules[name] = replacement
+            _finder.attach()
             return
         modules = {}
-        for name, load in _SWAPS:
+        for name, load, lazy in _SWAPS:
+            if lazy and name not in sys.modules:
+                _finder.pending[name] = load
+                continue
             replacement = load()
             modules[name] = (_import_stock(name, replacement), replacement)
         _state.rebound = list(_rebind(_mapping(modules.values()), lambda _name: _ALL))
         for name, (_stock, replacement) in modules.items():
             sys.modules[name] = replacement
+        _finder.attach()
         _state.active = True
         _state.modules = modules
         _state.seen = set(sys.modules)
@@ -109,6 +122,9 @@ def uninstall() -> None:
     with _lock:
         if not _state.active:
             return
+        for name, stock in _finder.stocks.items():
+            sys.modules.setdefault(name, stock)  # imported while the swap was pending
+        _finder.detach()
         for ns, attr, old, new in reversed(_state.rebound):
             try:
                 if getattr(ns, attr) is new:
@@ -122,18 +138,71 @@ def uninstall() -> None:
                 return _ALL
             return _NONE if name in seen else _MODULES
 
-        mapping = _mapping((new, stock) for stock, new in _state.modules.values())
-        for _ in _rebind(mapping, policy):
-            pass
+        # The stock modules go back into sys.modules, in _SWAPS order, so
+        # that a lazy swap's stock module, imported now for the modules that
+        # took the replacement meanwhile, imports the stock ones before it.
+        pairs = {}
         for name, (stock, new) in _state.modules.items():
+            if stock is None:
+                stock = _import_stock(name, new)
+            pairs[name] = (stock, new)
             if sys.modules.get(name) is new:
-                # The stock module object install() held (imported then if it
-                # was not yet): the modules rebound above refer to it.
                 if stock is not None:
                     sys.modules[name] = stock
                 else:
                     del sys.modules[name]
+        mapping = _mapping((new, stock) for stock, new in pairs.values())
+        for _ in _rebind(mapping, policy):
+            pass
         _state.reset()
+
+
+class _Finder:
+    """A meta path finder for the lazy swaps not taken yet: the first
+    ``import selectors`` after install() gets ``rselect.selectors``, which
+    keeps its own name and ``__spec__`` (only ``sys.modules`` maps the stdlib
+    name to it)."""
+
+    def __init__(self) -> None:
+        self.pending: dict[str, Callable[[], types.ModuleType]] = {}
+        self.specs: dict[str, Any] = {}
+        # stock modules imported (by stock_module()) before the swap was taken
+        self.stocks: dict[str, types.ModuleType] = {}
+
+    def attach(self) -> None:
+        if self.pending and self not in sys.meta_path:
+            sys.meta_path.insert(0, self)
+
+    def detach(self) -> None:
+        self.pending.clear()
+        self.stocks.clear()
+        while self in sys.meta_path:
+            sys.meta_path.remove(self)
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name not in self.pending:
+            return None
+        # ModuleSpec, without importing importlib.machinery at start-up.
+        return type(sys.__spec__)(name, self)
+
+    def create_module(self, spec: Any) -> types.ModuleType:
+        with _lock:
+            load = self.pending.pop(spec.name)
+            module = load()
+            self.specs[spec.name] = module.__spec__
+            _state.modules[spec.name] = (self.stocks.pop(spec.name, None), module)
+            if not self.pending:
+                self.detach()
+            return module
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        # The import system gave it the stdlib name's spec: put back its own.
+        own = self.specs.pop(module.__spec__.name, None)
+        if own is not None:
+            module.__spec__ = own
+
+
+_finder = _Finder()
 
 
 def stock_module(name: str = "select") -> types.ModuleType | None:
@@ -142,7 +211,7 @@ def stock_module(name: str = "select") -> types.ModuleType | None:
     with _lock:
         if name in _state.modules:
             return _state.modules[name][0]
-        for swapped, load in _SWAPS:
+        for swapped, load, _lazy in _SWAPS:
             if swapped == name:
                 return _import_stock(name, load())
     raise KeyError(name)
@@ -159,19 +228,40 @@ def _import_stock(name: str, replacement: types.ModuleType) -> types.ModuleType 
     current = sys.modules.get(name)
     if current is not None and current is not replacement:
         return current
-    if current is None:
-        try:
-            return __import__(name)  # top-level stdlib modules only
-        except ImportError:
-            return None
-    # The replacement is there already (put by hand): look past it.
-    del sys.modules[name]
+    # Past the replacement: neither the lazy finder nor a replacement already
+    # in sys.modules (put there by install() or by hand) answers for it.
+    load = _finder.pending.pop(name, None)
+    if current is not None:
+        del sys.modules[name]
+    # The stock modules of the other swaps, for the imports it makes (the
+    # stock selectors must take the stock select).
+    others = {
+        other: sys.modules.get(other)
+        for other, (stock, _new) in _state.modules.items()
+        if other != name and stock is not None
+    }
+    for other in others:
+        sys.modules[other] = _state.modules[other][0]  # type: ignore[assignment]
     try:
-        return __import__(name)
+        stock = __import__(name)  # top-level stdlib modules only
+        if load is not None:
+            # A lazy swap not taken yet: the next `import` must still reach
+            # the finder, which will pair the replacement with this module.
+            del sys.modules[name]
+            _finder.stocks[name] = stock
+        return stock
     except ImportError:
         return None
     finally:
-        sys.modules[name] = replacement
+        for other, held in others.items():
+            if held is None:
+                sys.modules.pop(other, None)
+            else:
+                sys.modules[other] = held
+        if current is not None:
+            sys.modules[name] = replacement
+        if load is not None:
+            _finder.pending[name] = load
 
 
 def _mapping(
@@ -187,9 +277,11 @@ def _mapping(
             if attr.startswith("__") or isinstance(value, _IMMUTABLE):
                 continue
             replacement = getattr(new, attr, None)
-            if replacement is None or replacement is value:
+            if replacement is None or replacement is value or id(value) in mapping:
+                # (A module one swapped module imports from another, as
+                # selectors' `select`, keeps its entry as a swapped module.)
                 continue
-            mapping[id(value)] = (value, replacement, False)
+            mapping[id(value)] = (value, replacement, isinstance(value, types.ModuleType))
     return mapping
 
 

@@ -82,9 +82,83 @@ impl Epoll {
             .map_err(|e| errors::os_error(py, &e))
     }
 
-    fn ctl(&self, py: Python<'_>, op: Ctl, fd: RawFd, events: u32) -> PyResult<()> {
+    /// `epoll_ctl(2)` on behalf of `register`/`modify`/`unregister` (and of
+    /// the selectors built on this object).
+    pub(crate) fn ctl(&self, py: Python<'_>, op: Ctl, fd: RawFd, events: u32) -> PyResult<()> {
         let epfd = self.raw_fd()?;
         ctl_raw(epfd, op, fd, events).map_err(|e| errors::os_error(py, &e))
+    }
+
+    /// `poll()`: waits as CPython's `epoll.poll(timeout, maxevents)` does
+    /// (the same conversions, errors, `EINTR` and deadline handling) and hands
+    /// the events the kernel reported to `build`, which makes the result
+    /// (`[(fd, events), ...]` for `poll()`, `[(key, events), ...]` for
+    /// `rselect.selectors`).
+    pub(crate) fn wait<'py, F>(
+        &self,
+        py: Python<'py>,
+        timeout: Option<&Bound<'py, PyAny>>,
+        maxevents: i32,
+        build: F,
+    ) -> PyResult<Bound<'py, PyList>>
+    where
+        F: FnOnce(Python<'py>, &[EpollEvent]) -> PyResult<Bound<'py, PyList>>,
+    {
+        let epfd = self.raw_fd()?;
+        let (first_ms, deadline_ns) = match timeout.filter(|t| !t.is_none()) {
+            None => (-1, None),
+            Some(obj) => {
+                let ns = convert::pytime(obj, time::NS_PER_SEC, Round::Up).map_err(|e| {
+                    errors::replace_type_error(py, e, "timeout must be an integer or None")
+                })?;
+                let ms = time::ns_to_ms(ns, Round::Ceiling);
+                let ms = i32::try_from(ms).map_err(|_| errors::timeout_too_large())?;
+                (ms.max(-1), (ns >= 0).then_some(ns))
+            }
+        };
+        let maxevents = match maxevents {
+            -1 => DEFAULT_MAXEVENTS,
+            n if n < 1 => {
+                return Err(PyValueError::new_err(format!(
+                    "maxevents must be greater than 0, got {n}"
+                )))
+            }
+            n => n as usize,
+        };
+        // The thread's buffer, or a new one for this call only (also when a
+        // signal handler polls while this thread's buffer is in use).
+        let mut buf = if maxevents <= DEFAULT_MAXEVENTS {
+            EVENTS.with_borrow_mut(std::mem::take)
+        } else {
+            Events::new()
+        };
+        // CPython: PyMem_New, MemoryError when it fails.
+        buf.try_reserve(maxevents)
+            .map_err(|_| PyMemoryError::new_err(()))?;
+        let outcome = intr::retry(
+            deadline_ns,
+            || py.check_signals(),
+            |attempt| {
+                let ms = convert::attempt_ms(attempt, first_ms);
+                let buf = &mut buf;
+                gil::wait(py, ms != 0, move || buf.wait(epfd, maxevents, ms))
+            },
+        );
+        let result = match outcome {
+            Ok(Outcome::Done(0) | Outcome::TimedOut) => Ok(PyList::empty(py)),
+            // The kernel wrote the first n entries of the last attempt.
+            Ok(Outcome::Done(_)) => build(py, buf.as_slice()),
+            Err(RetryError::Hook(err)) => Err(err),
+            Err(RetryError::Os(err)) => Err(errors::os_error(py, &err)),
+        };
+        if buf.capacity() <= DEFAULT_MAXEVENTS {
+            EVENTS.with_borrow_mut(|slot| {
+                if slot.capacity() < buf.capacity() {
+                    *slot = buf;
+                }
+            });
+        }
+        result
     }
 }
 
@@ -228,61 +302,7 @@ impl Epoll {
         timeout: Option<&Bound<'py, PyAny>>,
         #[pyo3(from_py_with = convert::c_int)] maxevents: i32,
     ) -> PyResult<Bound<'py, PyList>> {
-        let epfd = self.raw_fd()?;
-        let (first_ms, deadline_ns) = match timeout.filter(|t| !t.is_none()) {
-            None => (-1, None),
-            Some(obj) => {
-                let ns = convert::pytime(obj, time::NS_PER_SEC, Round::Up).map_err(|e| {
-                    errors::replace_type_error(py, e, "timeout must be an integer or None")
-                })?;
-                let ms = time::ns_to_ms(ns, Round::Ceiling);
-                let ms = i32::try_from(ms).map_err(|_| errors::timeout_too_large())?;
-                (ms.max(-1), (ns >= 0).then_some(ns))
-            }
-        };
-        let maxevents = match maxevents {
-            -1 => DEFAULT_MAXEVENTS,
-            n if n < 1 => {
-                return Err(PyValueError::new_err(format!(
-                    "maxevents must be greater than 0, got {n}"
-                )))
-            }
-            n => n as usize,
-        };
-        // The thread's buffer, or a new one for this call only (also when a
-        // signal handler polls while this thread's buffer is in use).
-        let mut buf = if maxevents <= DEFAULT_MAXEVENTS {
-            EVENTS.with_borrow_mut(std::mem::take)
-        } else {
-            Events::new()
-        };
-        // CPython: PyMem_New, MemoryError when it fails.
-        buf.try_reserve(maxevents)
-            .map_err(|_| PyMemoryError::new_err(()))?;
-        let outcome = intr::retry(
-            deadline_ns,
-            || py.check_signals(),
-            |attempt| {
-                let ms = convert::attempt_ms(attempt, first_ms);
-                let buf = &mut buf;
-                gil::wait(py, ms != 0, move || buf.wait(epfd, maxevents, ms))
-            },
-        );
-        let result = match outcome {
-            Ok(Outcome::Done(0) | Outcome::TimedOut) => Ok(PyList::empty(py)),
-            // The kernel wrote the first n entries of the last attempt.
-            Ok(Outcome::Done(_)) => build_events(py, buf.as_slice()),
-            Err(RetryError::Hook(err)) => Err(err),
-            Err(RetryError::Os(err)) => Err(errors::os_error(py, &err)),
-        };
-        if buf.capacity() <= DEFAULT_MAXEVENTS {
-            EVENTS.with_borrow_mut(|slot| {
-                if slot.capacity() < buf.capacity() {
-                    *slot = buf;
-                }
-            });
-        }
-        result
+        self.wait(py, timeout, maxevents, build_events)
     }
 
     #[pyo3(text_signature = "($self, /)")]

@@ -61,6 +61,20 @@ impl<'py> FdInts<'py> {
             .filter(|cached| !cached.is_none())
     }
 
+    /// The int for `fd`: the cached one, else a new one (then cached when
+    /// [cacheable](Self::cacheable)).
+    #[inline]
+    pub fn int(&mut self, fd: i32) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(int) = self.lookup(fd) {
+            return Ok(int);
+        }
+        let int = crate::pairs::long(self.list.py(), std::os::raw::c_long::from(fd))?;
+        if Self::cacheable(fd) {
+            self.store(fd, &int);
+        }
+        Ok(int)
+    }
+
     /// Keeps `int`, the int for the [cacheable](Self::cacheable) `fd`, for
     /// later calls. Failing to (no memory) only means the next call makes it
     /// again.

@@ -33,6 +33,7 @@ mod pairs;
 mod poll;
 mod results;
 mod select;
+mod selectors;
 #[cfg(all(unix, feature = "testing"))]
 mod testing;
 mod version;
@@ -64,6 +65,20 @@ mod _rselect {
     #[cfg(unix)]
     #[pymodule_export]
     use crate::floor::_floor;
+
+    #[pymodule_export]
+    use crate::selectors::{
+        _select_selector_ready, _selector_get_key, _selector_lookup, _selector_modify,
+        _selector_register, _selector_unregister, _selectors_init,
+    };
+
+    #[cfg(unix)]
+    #[pymodule_export]
+    use crate::selectors::_poll_selector_select;
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[pymodule_export]
+    use crate::selectors::_epoll_selector_select;
 
     #[cfg(any(target_os = "linux", target_os = "android"))]
     #[pymodule_export]

@@ -1,5 +1,7 @@
-//! `[(fd, events), ...]`: the result lists of `poll()` and `epoll.poll()`,
-//! built through the C API. The one module of this crate with `unsafe`.
+//! Tuples built through the C API: the `[(fd, events), ...]` result lists of
+//! `poll()` and `epoll.poll()`, the `(key, events)` pairs and the
+//! `SelectorKey` namedtuples of `rselect.selectors`. The one module of this
+//! crate with `unsafe`.
 //!
 //! Why: PyO3's safe `PyList::new` pulls each element through a
 //! `dyn ExactSizeIterator` and a `PyResult` per element; for these lists
@@ -16,7 +18,7 @@ use std::os::raw::c_long;
 use pyo3::exceptions::PySystemError;
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::PyList;
+use pyo3::types::{PyList, PyType};
 
 use crate::fdints::FdInts;
 
@@ -45,15 +47,7 @@ where
         let Some((fd, events)) = pairs.next() else {
             return Err(PySystemError::new_err("fewer results than counted"));
         };
-        let fd = if let Some(int) = ints.lookup(fd) {
-            int
-        } else {
-            let int = long(py, c_long::from(fd))?;
-            if FdInts::cacheable(fd) {
-                ints.store(fd, &int);
-            }
-            int
-        };
+        let fd = ints.int(fd)?;
         // SAFETY: a new reference or NULL with an exception set.
         let tuple = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyTuple_New(2))? };
         let events = long(py, events)?;
@@ -70,9 +64,64 @@ where
     Ok(unsafe { list.cast_into_unchecked() })
 }
 
+/// `(first, second)`: a new 2-tuple holding the two references given.
+///
+/// # Errors
+/// `MemoryError`.
+#[inline]
+pub fn pair<'py>(
+    py: Python<'py>,
+    first: Bound<'py, PyAny>,
+    second: Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: a new reference or NULL with an exception set.
+    let tuple = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyTuple_New(2))? };
+    // SAFETY: a fresh 2-tuple nobody else holds; each SET steals the
+    // reference given into an empty slot.
+    unsafe {
+        set_tuple_item(tuple.as_ptr(), 0, first.into_ptr());
+        set_tuple_item(tuple.as_ptr(), 1, second.into_ptr());
+    }
+    Ok(tuple)
+}
+
+/// A new instance of `ty`, a tuple subclass whose instances have no
+/// `__dict__` and no `__new__` of their own to run (a `namedtuple` class),
+/// holding `items`: what `tuple.__new__(ty, items)` makes, without the
+/// argument tuple and the iteration (`SelectorKey(...)` costs a Python-level
+/// `__new__` call in the stdlib; this is one allocation).
+///
+/// # Errors
+/// `MemoryError`.
+///
+/// The caller checks once that `ty` is such a class (see
+/// `selectors::init`); `tp_alloc` of a tuple subclass is
+/// `PyType_GenericAlloc`, which zeroes the item slots and tracks the object
+/// for the collector, as `tuple_subtype_new` relies on.
+pub fn tuple_of_type<'py, const N: usize>(
+    ty: &Bound<'py, PyType>,
+    items: [Bound<'py, PyAny>; N],
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = ty.py();
+    // SAFETY: `ty` is a live type object; PyType_GenericAlloc returns a new
+    // reference or NULL with an exception set.
+    let tuple = unsafe {
+        Bound::from_owned_ptr_or_err(
+            py,
+            ffi::PyType_GenericAlloc(ty.as_type_ptr(), N as ffi::Py_ssize_t),
+        )?
+    };
+    for (index, item) in items.into_iter().enumerate() {
+        // SAFETY: a fresh tuple (subclass) instance of N slots, all empty,
+        // nobody else holds it; SET steals the reference given.
+        unsafe { set_tuple_item(tuple.as_ptr(), index as ffi::Py_ssize_t, item.into_ptr()) };
+    }
+    Ok(tuple)
+}
+
 /// `PyLong_FromLong` (CPython's small ints included).
 #[inline]
-fn long(py: Python<'_>, value: c_long) -> PyResult<Bound<'_, PyAny>> {
+pub fn long(py: Python<'_>, value: c_long) -> PyResult<Bound<'_, PyAny>> {
     // SAFETY: PyLong_FromLong returns a new reference or NULL with an
     // exception set.
     unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyLong_FromLong(value)) }

@@ -42,78 +42,42 @@ impl Poll {
         // holds consistent bookkeeping.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
-}
 
-const DEFAULT_MASK: u16 = (libc::POLLIN | libc::POLLPRI | libc::POLLOUT) as u16;
-
-#[pymethods]
-impl Poll {
-    #[new]
-    fn py_new() -> PyResult<Self> {
-        Err(PyTypeError::new_err(
-            "cannot create 'select.poll' instances",
-        ))
+    /// `register(fd, mask)` with converted arguments (for the selectors).
+    pub(crate) fn register_fd(&self, fd: RawFd, mask: u16) {
+        self.state().register(fd, mask as i16);
     }
 
-    /// Register a file descriptor with the polling object.
-    ///
-    ///   fd
-    ///     either an integer, or an object with a `fileno()` method returning an int
-    ///   eventmask
-    ///     an optional bitmask describing the type of events to check for
-    #[pyo3(
-        signature = (fd, eventmask = DEFAULT_MASK, /),
-        text_signature = "($self, fd,\n         eventmask=select.POLLIN | select.POLLPRI | select.POLLOUT, /)"
-    )]
-    fn register(
-        &self,
-        #[pyo3(from_py_with = convert::fildes)] fd: RawFd,
-        #[pyo3(from_py_with = convert::ushort_mask)] eventmask: u16,
-    ) {
-        self.state().register(fd, eventmask as i16);
-    }
-
-    /// Modify an already registered file descriptor.
-    ///
-    ///   fd
-    ///     either an integer, or an object with a `fileno()` method returning
-    ///     an int
-    ///   eventmask
-    ///     a bitmask describing the type of events to check for
-    #[pyo3(signature = (fd, eventmask, /), text_signature = "($self, fd, eventmask, /)")]
-    fn modify(
-        &self,
-        py: Python<'_>,
-        #[pyo3(from_py_with = convert::fildes)] fd: RawFd,
-        #[pyo3(from_py_with = convert::ushort_mask)] eventmask: u16,
-    ) -> PyResult<()> {
+    /// `modify(fd, mask)` with converted arguments: `OSError(ENOENT)` for a
+    /// descriptor that is not registered.
+    pub(crate) fn modify_fd(&self, py: Python<'_>, fd: RawFd, mask: u16) -> PyResult<()> {
         self.state()
-            .modify(fd, eventmask as i16)
+            .modify(fd, mask as i16)
             .map_err(|_| errors::from_errno(py, libc::ENOENT))
     }
 
-    /// Remove a file descriptor being tracked by the polling object.
-    #[pyo3(signature = (fd, /), text_signature = "($self, fd, /)")]
-    fn unregister(&self, #[pyo3(from_py_with = convert::fildes)] fd: RawFd) -> PyResult<()> {
+    /// `unregister(fd)` with a converted argument: `KeyError(fd)` for a
+    /// descriptor that is not registered.
+    pub(crate) fn unregister_fd(&self, fd: RawFd) -> PyResult<()> {
         self.state()
             .unregister(fd)
             .map_err(|_| PyKeyError::new_err(fd))
     }
 
-    /// Polls the set of registered file descriptors.
-    ///
-    ///   timeout
-    ///     The maximum time to wait in milliseconds, or else None (or a negative
-    ///     value) to wait indefinitely.
-    ///
-    /// Returns a list containing any descriptors that have events or errors to
-    /// report, as a list of (fd, event) 2-tuples.
-    #[pyo3(signature = (timeout = None, /), text_signature = "($self, timeout=None, /)")]
-    fn poll<'py>(
+    /// `poll()`: waits as CPython's `poll.poll(timeout)` does (conversions,
+    /// errors, `EINTR` and deadline handling, `concurrent poll() invocation`) and
+    /// hands the array and the count of ready entries to `build`, which makes
+    /// the result while the array is still lent out (`[(fd, events), ...]`
+    /// for `poll()`, `[(key, events), ...]` for `rselect.selectors`).
+    pub(crate) fn wait<'py, F>(
         &self,
         py: Python<'py>,
         timeout: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyList>> {
+        build: F,
+    ) -> PyResult<Bound<'py, PyList>>
+    where
+        F: FnOnce(Python<'py>, &[PollFd], usize) -> PyResult<Bound<'py, PyList>>,
+    {
         let (first_ms, deadline_ns) = convert::poll_timeout_ms(timeout)?;
         let busy = |e| match e {
             PollSetError::Busy => PyRuntimeError::new_err("concurrent poll() invocation"),
@@ -153,7 +117,7 @@ impl Poll {
         // poll() gets "concurrent poll() invocation" (the C module would
         // rebuild the very array it is reading).
         let result = match &outcome {
-            Ok(Outcome::Done(n)) if *n > 0 => ready_list(py, &fds, *n),
+            Ok(Outcome::Done(n)) if *n > 0 => build(py, &fds, *n),
             _ => Ok(PyList::empty(py)),
         };
         self.state().finish(fds);
@@ -162,6 +126,76 @@ impl Poll {
             Err(RetryError::Hook(err)) => Err(err),
             Err(RetryError::Os(err)) => Err(errors::os_error(py, &err)),
         }
+    }
+}
+
+const DEFAULT_MASK: u16 = (libc::POLLIN | libc::POLLPRI | libc::POLLOUT) as u16;
+
+#[pymethods]
+impl Poll {
+    #[new]
+    fn py_new() -> PyResult<Self> {
+        Err(PyTypeError::new_err(
+            "cannot create 'select.poll' instances",
+        ))
+    }
+
+    /// Register a file descriptor with the polling object.
+    ///
+    ///   fd
+    ///     either an integer, or an object with a `fileno()` method returning an int
+    ///   eventmask
+    ///     an optional bitmask describing the type of events to check for
+    #[pyo3(
+        signature = (fd, eventmask = DEFAULT_MASK, /),
+        text_signature = "($self, fd,\n         eventmask=select.POLLIN | select.POLLPRI | select.POLLOUT, /)"
+    )]
+    fn register(
+        &self,
+        #[pyo3(from_py_with = convert::fildes)] fd: RawFd,
+        #[pyo3(from_py_with = convert::ushort_mask)] eventmask: u16,
+    ) {
+        self.register_fd(fd, eventmask);
+    }
+
+    /// Modify an already registered file descriptor.
+    ///
+    ///   fd
+    ///     either an integer, or an object with a `fileno()` method returning
+    ///     an int
+    ///   eventmask
+    ///     a bitmask describing the type of events to check for
+    #[pyo3(signature = (fd, eventmask, /), text_signature = "($self, fd, eventmask, /)")]
+    fn modify(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = convert::fildes)] fd: RawFd,
+        #[pyo3(from_py_with = convert::ushort_mask)] eventmask: u16,
+    ) -> PyResult<()> {
+        self.modify_fd(py, fd, eventmask)
+    }
+
+    /// Remove a file descriptor being tracked by the polling object.
+    #[pyo3(signature = (fd, /), text_signature = "($self, fd, /)")]
+    fn unregister(&self, #[pyo3(from_py_with = convert::fildes)] fd: RawFd) -> PyResult<()> {
+        self.unregister_fd(fd)
+    }
+
+    /// Polls the set of registered file descriptors.
+    ///
+    ///   timeout
+    ///     The maximum time to wait in milliseconds, or else None (or a negative
+    ///     value) to wait indefinitely.
+    ///
+    /// Returns a list containing any descriptors that have events or errors to
+    /// report, as a list of (fd, event) 2-tuples.
+    #[pyo3(signature = (timeout = None, /), text_signature = "($self, timeout=None, /)")]
+    fn poll<'py>(
+        &self,
+        py: Python<'py>,
+        timeout: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        self.wait(py, timeout, ready_list)
     }
 }
 

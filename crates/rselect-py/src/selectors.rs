@@ -1,0 +1,691 @@
+//! The hot paths of `rselect.selectors` (python/rselect/selectors.py).
+//!
+//! The stdlib's `selectors` is pure Python: per ready event its `select()`
+//! looks the key up in a dict, translates the mask and builds a pair, and
+//! `register()` goes through four Python frames and a namedtuple `__new__`.
+//! The classes stay in Python (so that subclasses, mocks of `_selector`,
+//! `abc` and the per-version details behave as the stdlib's do); their
+//! methods call the functions here, which take the same steps in the same
+//! order, with the same messages, on the selector's own `_fd_to_key` dict and
+//! its poller object.
+//!
+//! The poller is driven directly when it is one of ours (`select.poll()`,
+//! `select.epoll`); anything else (a `unittest.mock` object, a user's own
+//! poller) gets the method calls the stdlib makes, with the same arguments.
+
+use pyo3::exceptions::{
+    PyAttributeError, PyInterruptedError, PyKeyError, PyOSError, PyRuntimeError, PyTypeError,
+    PyValueError,
+};
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::pyclass::CompareOp;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyDict, PyFrozenSet, PyInt, PyList, PyString, PyTuple, PyType};
+
+use crate::convert;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use crate::epoll::Epoll;
+#[cfg(unix)]
+use crate::fdints::FdInts;
+use crate::pairs;
+#[cfg(unix)]
+use crate::poll::Poll;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use rselect_core::epoll::Ctl;
+
+/// `selectors.EVENT_READ` and `selectors.EVENT_WRITE`.
+const EVENT_READ: i64 = 1;
+const EVENT_WRITE: i64 = 2;
+
+/// The `SelectorKey` class of `rselect.selectors`, given once by
+/// [`_selectors_init`].
+static KEY_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// `SelectorKey` field positions.
+const FILEOBJ: usize = 0;
+const FD: usize = 1;
+const EVENTS: usize = 2;
+const DATA: usize = 3;
+
+/// Called once by `rselect.selectors` with its `SelectorKey` class, of
+/// which the keys are then made.
+#[pyfunction]
+pub fn _selectors_init(key_type: &Bound<'_, PyType>) -> PyResult<()> {
+    let py = key_type.py();
+    // `pairs::tuple_of_type` allocates instances directly: only a tuple
+    // subclass without an instance dict and with four fields qualifies.
+    let fields = key_type.getattr_opt(intern!(py, "_fields"))?;
+    let slots = key_type.getattr_opt(intern!(py, "__slots__"))?;
+    let namedtuple = key_type.is_subclass_of::<PyTuple>()?
+        && fields.is_some_and(|f| f.len().ok() == Some(4))
+        && slots.is_some_and(|s| s.len().ok() == Some(0));
+    if !namedtuple {
+        return Err(PyTypeError::new_err(
+            "SelectorKey must be a 4-field namedtuple",
+        ));
+    }
+    // A second call (a reload of rselect.selectors) changes nothing: keys
+    // keep the first class.
+    let _ = KEY_TYPE.set(py, key_type.clone().unbind());
+    Ok(())
+}
+
+fn key_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    KEY_TYPE
+        .get(py)
+        .map(|t| t.bind(py))
+        .ok_or_else(|| PyRuntimeError::new_err("rselect.selectors is not initialised"))
+}
+
+/// `key.<field>`: the tuple slot for one of our keys, the attribute for
+/// anything else a program put in `_fd_to_key`.
+fn field<'py>(key: &Bound<'py, PyAny>, index: usize) -> PyResult<Bound<'py, PyAny>> {
+    let py = key.py();
+    if key.get_type().is(key_type(py)?) {
+        // A namedtuple instance always has its four items.
+        return key.cast::<PyTuple>()?.get_item(index);
+    }
+    let name = match index {
+        FILEOBJ => intern!(py, "fileobj"),
+        FD => intern!(py, "fd"),
+        EVENTS => intern!(py, "events"),
+        _ => intern!(py, "data"),
+    };
+    key.getattr(name)
+}
+
+/// `bool(key)`, without the call for one of our keys (a 4-tuple).
+fn truthy(key: &Bound<'_, PyAny>) -> PyResult<bool> {
+    if key.get_type().is(key_type(key.py())?) {
+        return Ok(true);
+    }
+    key.is_truthy()
+}
+
+/// `template.format(*args)`: the stdlib's messages, with `{!r}` and `{}` of
+/// arbitrary objects formatted exactly as Python formats them.
+fn message<'py, A>(py: Python<'py>, template: &str, args: A) -> PyResult<Py<PyAny>>
+where
+    A: pyo3::call::PyCallArgs<'py>,
+{
+    Ok(PyString::new(py, template)
+        .call_method1(intern!(py, "format"), args)?
+        .unbind())
+}
+
+/// `raise new from None` while handling `original`.
+fn from_none(py: Python<'_>, new: PyErr, original: PyErr) -> PyErr {
+    // PyException_SetCause(NULL) also sets __suppress_context__.
+    new.set_cause(py, None);
+    let _ = new
+        .value(py)
+        .setattr(intern!(py, "__context__"), original.value(py));
+    new
+}
+
+/// `KeyError("{fileobj!r} is not registered") from None`, replacing the
+/// `KeyError` being handled.
+fn not_registered(py: Python<'_>, fileobj: &Bound<'_, PyAny>, original: PyErr) -> PyErr {
+    match message(py, "{!r} is not registered", (fileobj,)) {
+        Ok(text) => from_none(py, PyKeyError::new_err(text), original),
+        Err(err) => err,
+    }
+}
+
+/// `a != b` as Python evaluates it (`__ne__`, then truth; no identity
+/// shortcut), without the calls for two exact ints.
+fn differ(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<bool> {
+    if a.is_exact_instance_of::<PyInt>() && b.is_exact_instance_of::<PyInt>() {
+        if let (Ok(x), Ok(y)) = (a.extract::<i64>(), b.extract::<i64>()) {
+            return Ok(x != y);
+        }
+    }
+    a.rich_compare(b, CompareOp::Ne)?.is_truthy()
+}
+
+/// `int(fileobj.fileno())`.
+fn fileno_int<'py>(fileobj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let py = fileobj.py();
+    let fd = fileobj.call_method0(intern!(py, "fileno"))?;
+    if fd.is_exact_instance_of::<PyInt>() {
+        Ok(fd)
+    } else {
+        py.get_type::<PyInt>().call1((fd,))
+    }
+}
+
+/// `selectors._fileobj_to_fd(fileobj)`.
+fn fileobj_to_fd<'py>(fileobj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let py = fileobj.py();
+    let fd = if fileobj.is_instance_of::<PyInt>() {
+        fileobj.clone()
+    } else {
+        match fileno_int(fileobj) {
+            Ok(fd) => fd,
+            Err(err)
+                if err.is_instance_of::<PyAttributeError>(py)
+                    || err.is_instance_of::<PyTypeError>(py)
+                    || err.is_instance_of::<PyValueError>(py) =>
+            {
+                let text = message(py, "Invalid file object: {!r}", (fileobj,))?;
+                return Err(from_none(py, PyValueError::new_err(text), err));
+            }
+            Err(err) => return Err(err),
+        }
+    };
+    let negative = match fd.extract::<i64>() {
+        Ok(value) if fd.is_exact_instance_of::<PyInt>() => value < 0,
+        _ => fd.lt(0)?,
+    };
+    if negative {
+        let text = message(py, "Invalid file descriptor: {}", (&fd,))?;
+        return Err(PyValueError::new_err(text));
+    }
+    Ok(fd)
+}
+
+/// `_BaseSelectorImpl._fileobj_lookup(fileobj)`: the descriptor, or for an
+/// object that no longer has one, the descriptor it was registered with.
+fn lookup<'py>(
+    fd_to_key: &Bound<'py, PyDict>,
+    fileobj: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = fileobj.py();
+    match fileobj_to_fd(fileobj) {
+        Err(err) if err.is_instance_of::<PyValueError>(py) => {
+            // `for key in self._fd_to_key.values()`, with dict iteration's
+            // own errors if the search changes the dict.
+            let values = fd_to_key.call_method0(intern!(py, "values"))?;
+            for key in values.try_iter()? {
+                let key = key?;
+                if field(&key, FILEOBJ)?.is(fileobj) {
+                    return field(&key, FD);
+                }
+            }
+            Err(err)
+        }
+        result => result,
+    }
+}
+
+/// `self._fd_to_key[self._fileobj_lookup(fileobj)]`, a `KeyError` from
+/// either step becoming "... is not registered".
+fn registered_key<'py>(
+    fd_to_key: &Bound<'py, PyDict>,
+    fileobj: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = fileobj.py();
+    let found = lookup(fd_to_key, fileobj).and_then(|fd| match fd_to_key.get_item(&fd)? {
+        Some(key) => Ok(key),
+        None => Err(PyKeyError::new_err(fd.unbind())),
+    });
+    found.map_err(|err| {
+        if err.is_instance_of::<PyKeyError>(py) {
+            not_registered(py, fileobj, err)
+        } else {
+            err
+        }
+    })
+}
+
+/// `(not events) or (events & ~(EVENT_READ | EVENT_WRITE))` raises
+/// `ValueError("Invalid events: ...")`.
+fn check_events(events: &Bound<'_, PyAny>) -> PyResult<()> {
+    let py = events.py();
+    let invalid = match events
+        .cast::<PyInt>()
+        .ok()
+        .and_then(|i| i.extract::<i64>().ok())
+    {
+        // An int, or an int subclass (IntFlag, bool) with int arithmetic.
+        Some(value) if !has_own_arithmetic(events) => {
+            value == 0 || value & !(EVENT_READ | EVENT_WRITE) != 0
+        }
+        _ => !events.is_truthy()? || events.bitand(!(EVENT_READ | EVENT_WRITE))?.is_truthy()?,
+    };
+    if invalid {
+        let text = message(py, "Invalid events: {!r}", (events,))?;
+        return Err(PyValueError::new_err(text));
+    }
+    Ok(())
+}
+
+/// Whether `value` may answer `&`, `|` or truth in its own way: anything but
+/// an exact `int` or `bool` (an `int` subclass may override them), for which
+/// Python's operators are then called.
+fn has_own_arithmetic(value: &Bound<'_, PyAny>) -> bool {
+    !(value.is_exact_instance_of::<PyInt>() || value.is_exact_instance_of::<PyBool>())
+}
+
+/// `(events & EVENT_READ and read) | (events & EVENT_WRITE and write)`: the
+/// poller's mask for the selector's `events`.
+fn poller_events<'py>(
+    events: &Bound<'py, PyAny>,
+    read: &Bound<'py, PyAny>,
+    write: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = events.py();
+    if !has_own_arithmetic(events)
+        && read.is_exact_instance_of::<PyInt>()
+        && write.is_exact_instance_of::<PyInt>()
+    {
+        if let (Ok(ev), Ok(r), Ok(w)) = (
+            events.extract::<i64>(),
+            read.extract::<i64>(),
+            write.extract::<i64>(),
+        ) {
+            let r = if ev & EVENT_READ != 0 { r } else { 0 };
+            let w = if ev & EVENT_WRITE != 0 { w } else { 0 };
+            return Ok(PyInt::new(py, r | w).into_any());
+        }
+    }
+    let part = |bit: i64, value: &Bound<'py, PyAny>| -> PyResult<Bound<'py, PyAny>> {
+        let masked = events.bitand(bit)?;
+        Ok(if masked.is_truthy()? {
+            value.clone()
+        } else {
+            masked
+        })
+    };
+    part(EVENT_READ, read)?.bitor(part(EVENT_WRITE, write)?)
+}
+
+/// One of the poller's three bookkeeping calls.
+#[derive(Clone, Copy)]
+enum Op {
+    Register,
+    Modify,
+    Unregister,
+}
+
+/// `poller.register(fd, mask)`, `poller.modify(fd, mask)` or
+/// `poller.unregister(fd)`: straight to the object when it is one of ours
+/// (with the conversions and errors of its methods), a method call otherwise.
+fn poller_call(
+    poller: &Bound<'_, PyAny>,
+    op: Op,
+    fd: &Bound<'_, PyAny>,
+    mask: Option<&Bound<'_, PyAny>>,
+) -> PyResult<()> {
+    let py = poller.py();
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if let Ok(epoll) = poller.cast_exact::<Epoll>() {
+        let fd = convert::fildes(fd)?;
+        let mask = mask.map(convert::u32_bitwise).transpose()?.unwrap_or(0);
+        let ctl = match op {
+            Op::Register => Ctl::Add,
+            Op::Modify => Ctl::Modify,
+            Op::Unregister => Ctl::Delete,
+        };
+        return epoll.get().ctl(py, ctl, fd, mask);
+    }
+    #[cfg(unix)]
+    if let Ok(poll) = poller.cast_exact::<Poll>() {
+        let fd = convert::fildes(fd)?;
+        let mask = mask.map(convert::ushort_mask).transpose()?.unwrap_or(0);
+        let poll = poll.get();
+        return match op {
+            Op::Register => {
+                poll.register_fd(fd, mask);
+                Ok(())
+            }
+            Op::Modify => poll.modify_fd(py, fd, mask),
+            Op::Unregister => poll.unregister_fd(fd),
+        };
+    }
+    match (op, mask) {
+        (Op::Register, Some(mask)) => poller.call_method1(intern!(py, "register"), (fd, mask)),
+        (Op::Modify, Some(mask)) => poller.call_method1(intern!(py, "modify"), (fd, mask)),
+        _ => poller.call_method1(intern!(py, "unregister"), (fd,)),
+    }
+    .map(drop)
+}
+
+/// The int the dict is keyed by for `fd`: for an exact int in the range of
+/// [`FdInts`], the very object `select()` looks descriptors up with, so that
+/// those lookups match by identity instead of comparing two equal ints (a
+/// third of the per-event cost with 1,000 ready). Equal value, same hash: only
+/// the identity of the ints in `_fd_to_key`'s keys differs from the stdlib.
+fn dict_key<'py>(fd: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    #[cfg(unix)]
+    if let Some(raw) = convert::exact_int_fildes(fd) {
+        if FdInts::cacheable(raw) {
+            return FdInts::get(fd.py()).int(raw);
+        }
+    }
+    Ok(fd.clone())
+}
+
+/// `_BaseSelectorImpl.register`: the key, made and stored.
+fn base_register<'py>(
+    fd_to_key: &Bound<'py, PyDict>,
+    fileobj: &Bound<'py, PyAny>,
+    events: &Bound<'py, PyAny>,
+    data: &Bound<'py, PyAny>,
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    let py = fileobj.py();
+    check_events(events)?;
+    let fd = lookup(fd_to_key, fileobj)?;
+    let key = pairs::tuple_of_type(
+        key_type(py)?,
+        [fileobj.clone(), fd.clone(), events.clone(), data.clone()],
+    )?;
+    if fd_to_key.contains(&fd)? {
+        let text = message(py, "{!r} (FD {}) is already registered", (fileobj, &fd))?;
+        return Err(PyKeyError::new_err(text));
+    }
+    fd_to_key.set_item(dict_key(&fd)?, &key)?;
+    Ok((key, fd))
+}
+
+/// `_BaseSelectorImpl.unregister`: the key, taken out.
+fn base_unregister<'py>(
+    fd_to_key: &Bound<'py, PyDict>,
+    fileobj: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = fileobj.py();
+    let taken = lookup(fd_to_key, fileobj).and_then(|fd| match fd_to_key.get_item(&fd)? {
+        Some(key) => {
+            fd_to_key.del_item(&fd)?;
+            Ok(key)
+        }
+        None => Err(PyKeyError::new_err(fd.unbind())),
+    });
+    taken.map_err(|err| {
+        if err.is_instance_of::<PyKeyError>(py) {
+            not_registered(py, fileobj, err)
+        } else {
+            err
+        }
+    })
+}
+
+/// `register(fileobj, events, data)` of the selectors: with `poller` None,
+/// `_BaseSelectorImpl.register`; with a poller, `_PollLikeSelector.register`
+/// (the key is taken back out if the poller refuses the descriptor).
+#[pyfunction]
+#[pyo3(signature = (fd_to_key, poller, fileobj, events, data, read, write))]
+pub fn _selector_register<'py>(
+    fd_to_key: &Bound<'py, PyDict>,
+    poller: Option<&Bound<'py, PyAny>>,
+    fileobj: &Bound<'py, PyAny>,
+    events: &Bound<'py, PyAny>,
+    data: &Bound<'py, PyAny>,
+    read: &Bound<'py, PyAny>,
+    write: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (key, fd) = base_register(fd_to_key, fileobj, events, data)?;
+    let Some(poller) = poller else {
+        return Ok(key);
+    };
+    // Outside the stdlib's `try`: an error here leaves the key registered.
+    let mask = poller_events(events, read, write)?;
+    if let Err(err) = poller_call(poller, Op::Register, &fd, Some(&mask)) {
+        // `except: super().unregister(fileobj); raise` (any exception).
+        base_unregister(fd_to_key, fileobj)?;
+        return Err(err);
+    }
+    Ok(key)
+}
+
+/// `unregister(fileobj)`: `_BaseSelectorImpl.unregister` (poller None) or
+/// `_PollLikeSelector.unregister`, whose poller may have forgotten a
+/// descriptor closed since (its `OSError` is ignored).
+#[pyfunction]
+#[pyo3(signature = (fd_to_key, poller, fileobj))]
+pub fn _selector_unregister<'py>(
+    fd_to_key: &Bound<'py, PyDict>,
+    poller: Option<&Bound<'py, PyAny>>,
+    fileobj: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let key = base_unregister(fd_to_key, fileobj)?;
+    if let Some(poller) = poller {
+        let fd = field(&key, FD)?;
+        match poller_call(poller, Op::Unregister, &fd, None) {
+            Err(err) if !err.is_instance_of::<PyOSError>(poller.py()) => return Err(err),
+            _ => {}
+        }
+    }
+    Ok(key)
+}
+
+/// `key._replace(events=events, data=data)`.
+fn replaced<'py>(
+    key: &Bound<'py, PyAny>,
+    events: &Bound<'py, PyAny>,
+    data: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = key.py();
+    let ty = key_type(py)?;
+    if key.get_type().is(ty) {
+        let key = key.cast::<PyTuple>()?;
+        return pairs::tuple_of_type(
+            ty,
+            [
+                key.get_item(FILEOBJ)?,
+                key.get_item(FD)?,
+                events.clone(),
+                data.clone(),
+            ],
+        );
+    }
+    let kwargs = PyDict::new(py);
+    kwargs.set_item(intern!(py, "events"), events)?;
+    kwargs.set_item(intern!(py, "data"), data)?;
+    key.call_method(intern!(py, "_replace"), (), Some(&kwargs))
+}
+
+/// `_PollLikeSelector.modify(fileobj, events, data)`: the poller's mask
+/// changes only when `events` do (and on failure the file object is
+/// unregistered, bpo-30014); a new key replaces the old one when either
+/// `events` or `data` differ, so a `data`-only change makes no system call.
+#[pyfunction]
+#[pyo3(signature = (fd_to_key, poller, fileobj, events, data, read, write))]
+pub fn _selector_modify<'py>(
+    fd_to_key: &Bound<'py, PyDict>,
+    poller: &Bound<'py, PyAny>,
+    fileobj: &Bound<'py, PyAny>,
+    events: &Bound<'py, PyAny>,
+    data: &Bound<'py, PyAny>,
+    read: &Bound<'py, PyAny>,
+    write: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let key = registered_key(fd_to_key, fileobj)?;
+    let mut changed = false;
+    if differ(events, &field(&key, EVENTS)?)? {
+        let mask = poller_events(events, read, write)?;
+        if let Err(err) = poller_call(poller, Op::Modify, &field(&key, FD)?, Some(&mask)) {
+            base_unregister(fd_to_key, fileobj)?;
+            return Err(err);
+        }
+        changed = true;
+    }
+    if differ(data, &field(&key, DATA)?)? {
+        changed = true;
+    }
+    if !changed {
+        return Ok(key);
+    }
+    let key = replaced(&key, events, data)?;
+    fd_to_key.set_item(field(&key, FD)?, &key)?;
+    Ok(key)
+}
+
+/// `self._fd_to_key[self._fileobj_lookup(fileobj)]`, "... is not
+/// registered" otherwise: `BaseSelector.get_key` over the selector's own
+/// mapping.
+#[pyfunction]
+pub fn _selector_get_key<'py>(
+    fd_to_key: &Bound<'py, PyDict>,
+    fileobj: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    registered_key(fd_to_key, fileobj)
+}
+
+/// `_BaseSelectorImpl._fileobj_lookup(fileobj)`.
+#[pyfunction]
+pub fn _selector_lookup<'py>(
+    fd_to_key: &Bound<'py, PyDict>,
+    fileobj: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    lookup(fd_to_key, fileobj)
+}
+
+/// `events & key.events`, `events` being the ready mask (0 to 3).
+fn ready_events<'py>(key: &Bound<'py, PyAny>, events: i64) -> PyResult<Bound<'py, PyAny>> {
+    let py = key.py();
+    let wanted = field(key, EVENTS)?;
+    if wanted.is_exact_instance_of::<PyInt>() {
+        if let Ok(wanted) = wanted.extract::<i64>() {
+            return Ok(PyInt::new(py, events & wanted).into_any());
+        }
+    }
+    PyInt::new(py, events).bitand(wanted)
+}
+
+/// Appends `(key, events & key.events)` when `fd` has a key; `ty` is
+/// `SelectorKey`, whose instances need no attribute lookups.
+fn push_ready<'py>(
+    list: &Bound<'py, PyList>,
+    ty: &Bound<'py, PyType>,
+    fd_to_key: &Bound<'py, PyDict>,
+    fd: &Bound<'py, PyAny>,
+    events: i64,
+) -> PyResult<()> {
+    let py = list.py();
+    let Some(key) = fd_to_key.get_item(fd)? else {
+        return Ok(());
+    };
+    let ready = if key.get_type().is(ty) {
+        // A 4-tuple: true, and its events at a known index.
+        let wanted = key.cast::<PyTuple>()?.get_item(EVENTS)?;
+        match wanted.extract::<i64>() {
+            Ok(value) if wanted.is_exact_instance_of::<PyInt>() => {
+                PyInt::new(py, events & value).into_any()
+            }
+            _ => PyInt::new(py, events).bitand(wanted)?,
+        }
+    } else if key.is_truthy()? {
+        ready_events(&key, events)?
+    } else {
+        return Ok(());
+    };
+    list.append(pairs::pair(py, key, ready)?)
+}
+
+/// `[]` for an `InterruptedError` (a signal handler raised it), as the
+/// stdlib's `select()` methods answer.
+fn interrupted_is_empty<'py>(
+    py: Python<'py>,
+    result: PyResult<Bound<'py, PyList>>,
+) -> PyResult<Bound<'py, PyList>> {
+    match result {
+        Err(err) if err.is_instance_of::<PyInterruptedError>(py) => Ok(PyList::empty(py)),
+        other => other,
+    }
+}
+
+/// `EpollSelector.select()` after its timeout conversion:
+/// `epoll.poll(timeout, maxevents)` and, per event, the key and
+/// `((event & ~EPOLLIN and EVENT_WRITE) | (event & ~EPOLLOUT and EVENT_READ))
+/// & key.events`.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[pyfunction]
+pub fn _epoll_selector_select<'py>(
+    py: Python<'py>,
+    fd_to_key: &Bound<'py, PyDict>,
+    epoll: &Bound<'py, Epoll>,
+    timeout: Option<&Bound<'py, PyAny>>,
+    maxevents: i32,
+) -> PyResult<Bound<'py, PyList>> {
+    let ty = key_type(py)?;
+    let result = epoll.get().wait(py, timeout, maxevents, |py, ready| {
+        let mut ints = FdInts::get(py);
+        let list = PyList::empty(py);
+        for ev in ready {
+            let fd = ints.int(ev.u64 as u32 as i32)?;
+            let mut events = 0;
+            if ev.events & !(libc::EPOLLIN as u32) != 0 {
+                events |= EVENT_WRITE;
+            }
+            if ev.events & !(libc::EPOLLOUT as u32) != 0 {
+                events |= EVENT_READ;
+            }
+            push_ready(&list, ty, fd_to_key, &fd, events)?;
+        }
+        Ok(list)
+    });
+    interrupted_is_empty(py, result)
+}
+
+#[cfg(unix)]
+/// `_PollLikeSelector.select()` over a `poll()` object, after the timeout
+/// conversion: per ready descriptor, the key and
+/// `((event & ~read and EVENT_WRITE) | (event & ~write and EVENT_READ))
+/// & key.events`, `read` and `write` being the class's `_EVENT_READ` and
+/// `_EVENT_WRITE`.
+#[pyfunction]
+pub fn _poll_selector_select<'py>(
+    py: Python<'py>,
+    fd_to_key: &Bound<'py, PyDict>,
+    poll: &Bound<'py, Poll>,
+    timeout: Option<&Bound<'py, PyAny>>,
+    read: i64,
+    write: i64,
+) -> PyResult<Bound<'py, PyList>> {
+    let ty = key_type(py)?;
+    let result = poll.get().wait(py, timeout, |py, fds, _count| {
+        let mut ints = FdInts::get(py);
+        let list = PyList::empty(py);
+        for p in fds.iter().filter(|p| p.revents != 0) {
+            let event = i64::from(p.revents as u16);
+            let fd = ints.int(p.fd)?;
+            let mut events = 0;
+            if event & !read != 0 {
+                events |= EVENT_WRITE;
+            }
+            if event & !write != 0 {
+                events |= EVENT_READ;
+            }
+            push_ready(&list, ty, fd_to_key, &fd, events)?;
+        }
+        Ok(list)
+    });
+    interrupted_is_empty(py, result)
+}
+
+/// The loop of `SelectSelector.select()` over what `select()` returned:
+/// for each descriptor of `frozenset(r) | frozenset(w)` (in that set's
+/// order) that has a key, `(key, ((fd in r and EVENT_READ) | (fd in w and
+/// EVENT_WRITE)) & key.events)`.
+#[pyfunction]
+pub fn _select_selector_ready<'py>(
+    py: Python<'py>,
+    fd_to_key: &Bound<'py, PyDict>,
+    r: &Bound<'py, PyAny>,
+    w: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyList>> {
+    let r = py.get_type::<PyFrozenSet>().call1((r,))?;
+    let w = py.get_type::<PyFrozenSet>().call1((w,))?;
+    let list = PyList::empty(py);
+    for fd in r.bitor(&w)?.try_iter()? {
+        let fd = fd?;
+        let Some(key) = fd_to_key.get_item(&fd)? else {
+            continue;
+        };
+        if !truthy(&key)? {
+            continue;
+        }
+        let mut events = 0;
+        if r.contains(&fd)? {
+            events |= EVENT_READ;
+        }
+        if w.contains(&fd)? {
+            events |= EVENT_WRITE;
+        }
+        let ready = ready_events(&key, events)?;
+        list.append(pairs::pair(py, key, ready)?)?;
+    }
+    Ok(list)
+}
