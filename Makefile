@@ -83,6 +83,13 @@ bench-plot: ## the full bench plus its scaling plot (installs the plot extra: ma
 	mkdir -p results
 	.venvs/3.11/bin/python -m rselect bench --json results/bench.json --plot docs/bench.png
 
+.PHONY: bench-asyncio
+bench-asyncio: ## asyncio echo server CPU and instructions per request: stock, rselect, uvloop (if pip can install it)
+	.venvs/3.11/bin/python -m pip install -q uvloop || echo "bench-asyncio: uvloop not installable here, skipped"
+	.venvs/3.11/bin/python benches/asyncio_server.py
+	scripts/install-tools.sh valgrind
+	.venvs/3.11/bin/python benches/asyncio_server.py --instructions
+
 .PHONY: bench-pyperf
 bench-pyperf: ## the same scenarios under pyperf; FILTER=substring
 	mkdir -p results
