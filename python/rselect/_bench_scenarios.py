@@ -407,11 +407,11 @@ def _all() -> list[Scenario]:
         add(f"{kind}-modify-poll-1000", f"{kind} modify+poll(0)", 1000,
             _churn(kind, "modify-poll", 1000))  # fmt: skip
     # rselect.selectors against the stdlib's selectors (each on its module).
-    for registered, ready in ((10, 0), (10, 10), (1000, 1000)):
-        state = f"ready-{ready}" if ready else f"idle-{registered}"
+    for registered, n_ready in ((10, 0), (10, 10), (1000, 1000)):
+        label = f"ready-{n_ready}" if n_ready else f"idle-{registered}"
         for cls, short in (("EpollSelector", "epoll"), ("PollSelector", "poll")):
-            add(f"selectors-{short}-{state}", f"{cls}.select(0)", registered,
-                _selector_wait(cls, registered, ready))  # fmt: skip
+            add(f"selectors-{short}-{label}", f"{cls}.select(0)", registered,
+                _selector_wait(cls, registered, n_ready))  # fmt: skip
     for what in ("register-unregister", "modify", "modify-data"):
         add(f"selectors-epoll-{what}", f"EpollSelector {what}", 1, _selector_churn(what))
     # Beyond the stock module.

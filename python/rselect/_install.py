@@ -122,8 +122,8 @@ def uninstall() -> None:
     with _lock:
         if not _state.active:
             return
-        for name, stock in _finder.stocks.items():
-            sys.modules.setdefault(name, stock)  # imported while the swap was pending
+        for name, early in _finder.stocks.items():
+            sys.modules.setdefault(name, early)  # imported while the swap was pending
         _finder.detach()
         for ns, attr, old, new in reversed(_state.rebound):
             try:
@@ -141,10 +141,9 @@ def uninstall() -> None:
         # The stock modules go back into sys.modules, in _SWAPS order, so
         # that a lazy swap's stock module, imported now for the modules that
         # took the replacement meanwhile, imports the stock ones before it.
-        pairs = {}
-        for name, (stock, new) in _state.modules.items():
-            if stock is None:
-                stock = _import_stock(name, new)
+        pairs: dict[str, tuple[types.ModuleType | None, types.ModuleType]] = {}
+        for name, (held, new) in _state.modules.items():
+            stock = held if held is not None else _import_stock(name, new)
             pairs[name] = (stock, new)
             if sys.modules.get(name) is new:
                 if stock is not None:
@@ -183,7 +182,7 @@ class _Finder:
         if name not in self.pending:
             return None
         # ModuleSpec, without importing importlib.machinery at start-up.
-        return type(sys.__spec__)(name, self)
+        return type(sys.__spec__)(name, self)  # type: ignore[arg-type]
 
     def create_module(self, spec: Any) -> types.ModuleType:
         with _lock:
@@ -197,7 +196,8 @@ class _Finder:
 
     def exec_module(self, module: types.ModuleType) -> None:
         # The import system gave it the stdlib name's spec: put back its own.
-        own = self.specs.pop(module.__spec__.name, None)
+        spec = module.__spec__
+        own = self.specs.pop(spec.name, None) if spec is not None else None
         if own is not None:
             module.__spec__ = own
 

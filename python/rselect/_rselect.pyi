@@ -115,3 +115,39 @@ if sys.platform == "linux":
         ) -> list[tuple[int, int]]: ...
         @classmethod
         def fromfd(cls, fd: _FileDescriptorLike, /) -> epoll: ...
+
+# rselect.selectors' hot paths (crates/rselect-py/src/selectors.rs): private,
+# called by python/rselect/selectors.py only.
+def _selectors_init(key_type: type[tuple[Any, ...]]) -> None: ...
+def _selector_lookup(fd_to_key: dict[Any, Any], fileobj: Any) -> Any: ...
+def _selector_get_key(fd_to_key: dict[Any, Any], fileobj: Any) -> Any: ...
+def _selector_register(
+    fd_to_key: dict[Any, Any],
+    poller: Any,
+    fileobj: Any,
+    events: Any,
+    data: Any,
+    read: Any,
+    write: Any,
+) -> Any: ...
+def _selector_unregister(fd_to_key: dict[Any, Any], poller: Any, fileobj: Any) -> Any: ...
+def _selector_modify(
+    fd_to_key: dict[Any, Any],
+    poller: Any,
+    fileobj: Any,
+    events: Any,
+    data: Any,
+    read: Any,
+    write: Any,
+) -> Any: ...
+def _select_selector_ready(fd_to_key: dict[Any, Any], r: Any, w: Any) -> list[Any]: ...
+
+if sys.platform != "win32":
+    def _poll_selector_select(
+        fd_to_key: dict[Any, Any], poll: _Poll, timeout: Any, read: int, write: int
+    ) -> list[Any]: ...
+
+if sys.platform == "linux":
+    def _epoll_selector_select(
+        fd_to_key: dict[Any, Any], epoll: epoll, timeout: Any, maxevents: int
+    ) -> list[Any]: ...

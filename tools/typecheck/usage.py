@@ -50,3 +50,15 @@ try:
     select.select([], [], [], 0)
 except select.error as exc:
     code: int | None = exc.errno
+
+
+def selector_round(fd: int) -> list[int]:
+    from rselect import selectors
+
+    with selectors.DefaultSelector() as sel:
+        key: selectors.SelectorKey = sel.register(fd, selectors.EVENT_READ, data="x")
+        sel.modify(fd, selectors.EVENT_READ | selectors.EVENT_WRITE, data=key.data)
+        events = [mask for _key, mask in sel.select(0)]
+        assert sel.get_key(fd).fd == fd and len(sel.get_map()) == 1
+        sel.unregister(fd)
+        return events
