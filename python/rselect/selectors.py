@@ -52,6 +52,9 @@ SelectorKey.fd.__doc__ = "Underlying file descriptor."
 SelectorKey.events.__doc__ = "Events that must be waited for on this file object."
 SelectorKey.data.__doc__ = """Optional opaque data associated to this file object.
 For example, this could be used to store a per-client session ID."""
+if sys.version_info < (3, 11):
+    # 3.10 sets the docs inside an `if` block: its second line is indented.
+    SelectorKey.data.__doc__ = SelectorKey.data.__doc__.replace("\nFor", "\n    For")
 select._selectors_init(SelectorKey)
 
 
