@@ -27,7 +27,6 @@ mod gil;
 mod kevent;
 #[cfg(kqueue)]
 mod kqueue;
-#[cfg(unix)]
 mod pairs;
 #[cfg(unix)]
 mod poll;

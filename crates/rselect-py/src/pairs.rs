@@ -13,13 +13,18 @@
 
 #![allow(unsafe_code)]
 
+#[cfg(unix)]
 use std::os::raw::c_long;
 
+#[cfg(unix)]
 use pyo3::exceptions::PySystemError;
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyType};
+#[cfg(unix)]
+use pyo3::types::PyList;
+use pyo3::types::PyType;
 
+#[cfg(unix)]
 use crate::fdints::FdInts;
 
 /// A new list of exactly `len` `(fd, events)` tuples taken from `pairs`,
@@ -28,6 +33,7 @@ use crate::fdints::FdInts;
 /// # Errors
 /// `MemoryError` from the allocations; `SystemError` if `pairs` yields fewer
 /// than `len` items (a bug: the list is dropped, never shown half-filled).
+#[cfg(unix)]
 pub fn pair_list<'py, I>(
     py: Python<'py>,
     ints: &mut FdInts<'py>,
@@ -120,6 +126,7 @@ pub fn tuple_of_type<'py, const N: usize>(
 }
 
 /// `PyLong_FromLong` (CPython's small ints included).
+#[cfg(unix)]
 #[inline]
 pub fn long(py: Python<'_>, value: c_long) -> PyResult<Bound<'_, PyAny>> {
     // SAFETY: PyLong_FromLong returns a new reference or NULL with an
@@ -155,6 +162,7 @@ unsafe fn set_tuple_item(
 ///
 /// # Safety
 /// As [`set_tuple_item`], for a list.
+#[cfg(unix)]
 #[inline]
 unsafe fn set_list_item(
     list: *mut ffi::PyObject,

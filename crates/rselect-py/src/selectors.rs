@@ -13,9 +13,10 @@
 //! `select.epoll`); anything else (a `unittest.mock` object, a user's own
 //! poller) gets the method calls the stdlib makes, with the same arguments.
 
+#[cfg(unix)]
+use pyo3::exceptions::PyInterruptedError;
 use pyo3::exceptions::{
-    PyAttributeError, PyInterruptedError, PyKeyError, PyOSError, PyRuntimeError, PyTypeError,
-    PyValueError,
+    PyAttributeError, PyKeyError, PyOSError, PyRuntimeError, PyTypeError, PyValueError,
 };
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -23,6 +24,7 @@ use pyo3::pyclass::CompareOp;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFrozenSet, PyInt, PyList, PyString, PyTuple, PyType};
 
+#[cfg(unix)]
 use crate::convert;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use crate::epoll::Epoll;
@@ -209,15 +211,22 @@ fn lookup<'py>(
     }
 }
 
-/// `self._fd_to_key[self._fileobj_lookup(fileobj)]`, a `KeyError` from
-/// either step becoming "... is not registered".
+/// `self._fd_to_key[self._fileobj_lookup(fileobj)]` (or, with `take`,
+/// `self._fd_to_key.pop(...)`), a `KeyError` from either step becoming
+/// "... is not registered".
 fn registered_key<'py>(
     fd_to_key: &Bound<'py, PyDict>,
     fileobj: &Bound<'py, PyAny>,
+    take: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let py = fileobj.py();
     let found = lookup(fd_to_key, fileobj).and_then(|fd| match fd_to_key.get_item(&fd)? {
-        Some(key) => Ok(key),
+        Some(key) => {
+            if take {
+                fd_to_key.del_item(&fd)?;
+            }
+            Ok(key)
+        }
         None => Err(PyKeyError::new_err(fd.unbind())),
     });
     found.map_err(|err| {
@@ -347,6 +356,7 @@ fn poller_call(
 /// those lookups match by identity instead of comparing two equal ints (a
 /// third of the per-event cost with 1,000 ready). Equal value, same hash: only
 /// the identity of the ints in `_fd_to_key`'s keys differs from the stdlib.
+#[cfg_attr(not(unix), allow(clippy::unnecessary_wraps))] // (the cache is unix-only)
 fn dict_key<'py>(fd: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     #[cfg(unix)]
     if let Some(raw) = convert::exact_int_fildes(fd) {
@@ -384,21 +394,7 @@ fn base_unregister<'py>(
     fd_to_key: &Bound<'py, PyDict>,
     fileobj: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let py = fileobj.py();
-    let taken = lookup(fd_to_key, fileobj).and_then(|fd| match fd_to_key.get_item(&fd)? {
-        Some(key) => {
-            fd_to_key.del_item(&fd)?;
-            Ok(key)
-        }
-        None => Err(PyKeyError::new_err(fd.unbind())),
-    });
-    taken.map_err(|err| {
-        if err.is_instance_of::<PyKeyError>(py) {
-            not_registered(py, fileobj, err)
-        } else {
-            err
-        }
-    })
+    registered_key(fd_to_key, fileobj, true)
 }
 
 /// `register(fileobj, events, data)` of the selectors: with `poller` None,
@@ -491,7 +487,7 @@ pub fn _selector_modify<'py>(
     read: &Bound<'py, PyAny>,
     write: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let key = registered_key(fd_to_key, fileobj)?;
+    let key = registered_key(fd_to_key, fileobj, false)?;
     let mut changed = false;
     if differ(events, &field(&key, EVENTS)?)? {
         let mask = poller_events(events, read, write)?;
@@ -520,7 +516,7 @@ pub fn _selector_get_key<'py>(
     fd_to_key: &Bound<'py, PyDict>,
     fileobj: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    registered_key(fd_to_key, fileobj)
+    registered_key(fd_to_key, fileobj, false)
 }
 
 /// `_BaseSelectorImpl._fileobj_lookup(fileobj)`.
@@ -544,6 +540,7 @@ fn ready_events<'py>(key: &Bound<'py, PyAny>, events: i64) -> PyResult<Bound<'py
     PyInt::new(py, events).bitand(wanted)
 }
 
+#[cfg(unix)]
 /// Appends `(key, events & key.events)` when `fd` has a key; `ty` is
 /// `SelectorKey`, whose instances need no attribute lookups.
 fn push_ready<'py>(
@@ -574,6 +571,7 @@ fn push_ready<'py>(
     list.append(pairs::pair(py, key, ready)?)
 }
 
+#[cfg(unix)]
 /// `[]` for an `InterruptedError` (a signal handler raised it), as the
 /// stdlib's `select()` methods answer.
 fn interrupted_is_empty<'py>(
