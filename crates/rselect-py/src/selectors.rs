@@ -571,6 +571,21 @@ fn push_ready<'py>(
     list.append(pairs::pair(py, key, ready)?)
 }
 
+/// `(event & ~read and EVENT_WRITE) | (event & ~write and EVENT_READ)`: a
+/// poller's mask as the selectors' events (anything but the read bit counts
+/// as writable, anything but the write bit as readable, errors included).
+#[cfg(unix)]
+fn selector_events(event: i64, read: i64, write: i64) -> i64 {
+    let mut events = 0;
+    if event & !read != 0 {
+        events |= EVENT_WRITE;
+    }
+    if event & !write != 0 {
+        events |= EVENT_READ;
+    }
+    events
+}
+
 #[cfg(unix)]
 /// `[]` for an `InterruptedError` (a signal handler raised it), as the
 /// stdlib's `select()` methods answer.
@@ -603,13 +618,11 @@ pub fn _epoll_selector_select<'py>(
         let list = PyList::empty(py);
         for ev in ready {
             let fd = ints.int(ev.u64 as u32 as i32)?;
-            let mut events = 0;
-            if ev.events & !(libc::EPOLLIN as u32) != 0 {
-                events |= EVENT_WRITE;
-            }
-            if ev.events & !(libc::EPOLLOUT as u32) != 0 {
-                events |= EVENT_READ;
-            }
+            let events = selector_events(
+                i64::from(ev.events),
+                i64::from(libc::EPOLLIN),
+                i64::from(libc::EPOLLOUT),
+            );
             push_ready(&list, ty, fd_to_key, &fd, events)?;
         }
         Ok(list)
@@ -639,14 +652,13 @@ pub fn _poll_selector_select<'py>(
         for p in fds.iter().filter(|p| p.revents != 0) {
             let event = i64::from(p.revents as u16);
             let fd = ints.int(p.fd)?;
-            let mut events = 0;
-            if event & !read != 0 {
-                events |= EVENT_WRITE;
-            }
-            if event & !write != 0 {
-                events |= EVENT_READ;
-            }
-            push_ready(&list, ty, fd_to_key, &fd, events)?;
+            push_ready(
+                &list,
+                ty,
+                fd_to_key,
+                &fd,
+                selector_events(event, read, write),
+            )?;
         }
         Ok(list)
     });
