@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import decimal
 import enum
+import errno
 import fractions
 import functools
 import inspect
@@ -40,6 +41,7 @@ import resource
 import selectors as stock_selectors
 import signal
 import socket
+import sys
 import time
 import unittest.mock
 
@@ -936,21 +938,19 @@ def test_user_subclass_of_base_selector():
     assert messages[1] == messages[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known difference: rselect.selectors' register/unregister/modify/get_key look"
-    " the descriptor up in Rust and do not call a subclass's _fileobj_lookup override",
-)
-def test_subclass_fileobj_lookup_override(pipe):
+@pytest.mark.parametrize("name", CLASS_NAMES)
+def test_subclass_fileobj_lookup_override(name, pipe):
     """A subclass's ``_fileobj_lookup`` is the one register(), get_key(),
     modify() and unregister() use in the stdlib (they all go through
-    ``self._fileobj_lookup``)."""
-    r, _ = pipe
+    ``self._fileobj_lookup``), also on modify()'s failure path."""
+    r, w = pipe
     results = []
     for mod in MODULES:
+        calls = []
 
-        class Named(mod.PollSelector):
-            def _fileobj_lookup(self, fileobj):
+        class Named(getattr(mod, name)):
+            def _fileobj_lookup(self, fileobj, calls=calls):
+                calls.append(fileobj)
                 if isinstance(fileobj, str):
                     return int(fileobj)
                 return super()._fileobj_lookup(fileobj)
@@ -959,14 +959,97 @@ def test_subclass_fileobj_lookup_override(pipe):
             text = str(r)
             steps = [
                 chained(functools.partial(sel.register, text, EVENT_READ)),
+                chained(functools.partial(sel.register, r, EVENT_READ)),
                 chained(functools.partial(sel.get_key, text)),
                 chained(functools.partial(sel.get_map().__getitem__, text)),
                 chained(functools.partial(sel.modify, text, EVENT_READ, "d")),
+                chained(functools.partial(sel.modify, text, EVENT_READ | EVENT_WRITE, "e")),
                 chained(functools.partial(sel.unregister, text)),
                 chained(functools.partial(len, sel.get_map())),
+                chained(functools.partial(sel.register, str(w), EVENT_WRITE)),
             ]
+            if hasattr(sel, "_selector"):
+                # modify() that the poller refuses unregisters the file object
+                # through the override (bpo-30014).
+                sel._selector = _RefusingPoller()
+                steps.append(chained(functools.partial(sel.modify, str(w), EVENT_READ)))
+                steps.append(chained(functools.partial(len, sel.get_map())))
+        results.append((steps, calls))
+    assert results[1] == results[0]
+    assert len(results[0][1]) >= 8
+
+
+def test_lookup_override_set_on_the_class_later(pipe):
+    """rselect remembers that a class does not override ``_fileobj_lookup``;
+    assigning one to the class (or to a base) afterwards must still be seen
+    at the next call, as the stdlib sees it."""
+    r, w = pipe
+    results = []
+    for mod in MODULES:
+
+        class Plain(mod.EpollSelector):
+            pass
+
+        def by_name(self, fileobj, _base=mod.EpollSelector._fileobj_lookup):
+            return int(fileobj) if isinstance(fileobj, str) else _base(self, fileobj)
+
+        with Plain() as sel:
+            steps = [chained(functools.partial(sel.register, r, EVENT_READ))]
+            steps.append(chained(functools.partial(sel.get_key, str(r))))
+            Plain._fileobj_lookup = by_name
+            steps.append(chained(functools.partial(sel.get_key, str(r))))
+            steps.append(chained(functools.partial(sel.register, str(w), EVENT_WRITE)))
+            del Plain._fileobj_lookup
+            steps.append(chained(functools.partial(sel.unregister, str(w))))
         results.append(steps)
     assert results[1] == results[0]
+    assert [step[0] for step in results[0]] == ["ok", "raise", "ok", "ok", "raise"]
+
+
+class _RefusingPoller:
+    """A poller whose modify() fails: the stdlib then unregisters the object."""
+
+    def modify(self, fd, mask):
+        raise OSError(errno.EBADF, "refused")
+
+    def unregister(self, fd):
+        pass
+
+    def close(self):
+        pass
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 13), reason="3.13 has no _key_from_fd")
+@pytest.mark.parametrize("name", CLASS_NAMES)
+def test_subclass_key_from_fd_override(name, socketpair):
+    """Up to 3.12 the stdlib's select() finds each key through
+    ``self._key_from_fd(fd)``: a subclass's override decides what is
+    reported (here: only every other call answers, and with a key of its own
+    making, falsy or not)."""
+    a, b = socketpair
+    b.send(b"x")
+    results = []
+    for mod in MODULES:
+        seen = []
+
+        class Filtered(getattr(mod, name)):
+            def _key_from_fd(self, fd, seen=seen):
+                seen.append(fd)
+                key = super()._key_from_fd(fd)
+                if fd == a.fileno():
+                    return key._replace(data="replaced")
+                return None
+
+        with Filtered() as sel:
+            sel.register(a, EVENT_READ | EVENT_WRITE, "a")
+            sel.register(b, EVENT_WRITE, "b")
+            ready = sorted(
+                ((key.fd, key.data, events) for key, events in sel.select(0)),
+                key=repr,
+            )
+        results.append((ready, sorted(seen)))
+    assert results[1] == results[0]
+    assert results[0][0] == [(a.fileno(), "replaced", EVENT_READ | EVENT_WRITE)]
 
 
 def test_default_selector():

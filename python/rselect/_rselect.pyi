@@ -117,10 +117,11 @@ if sys.platform == "linux":
         def fromfd(cls, fd: _FileDescriptorLike, /) -> epoll: ...
 
 # rselect.selectors' hot paths (crates/rselect-py/src/selectors.rs): private,
-# called by python/rselect/selectors.py only.
-def _selectors_init(key_type: type[tuple[Any, ...]]) -> None: ...
+# called by python/rselect/selectors.py only. `selector` is the selector
+# itself, whose class may override _fileobj_lookup / _key_from_fd.
+def _selectors_init(key_type: type[tuple[Any, ...]], base: type) -> None: ...
 def _selector_lookup(fd_to_key: dict[Any, Any], fileobj: Any) -> Any: ...
-def _selector_get_key(fd_to_key: dict[Any, Any], fileobj: Any) -> Any: ...
+def _selector_get_key(fd_to_key: dict[Any, Any], fileobj: Any, selector: Any = None) -> Any: ...
 def _selector_register(
     fd_to_key: dict[Any, Any],
     poller: Any,
@@ -129,8 +130,11 @@ def _selector_register(
     data: Any,
     read: Any,
     write: Any,
+    selector: Any = None,
 ) -> Any: ...
-def _selector_unregister(fd_to_key: dict[Any, Any], poller: Any, fileobj: Any) -> Any: ...
+def _selector_unregister(
+    fd_to_key: dict[Any, Any], poller: Any, fileobj: Any, selector: Any = None
+) -> Any: ...
 def _selector_modify(
     fd_to_key: dict[Any, Any],
     poller: Any,
@@ -139,15 +143,27 @@ def _selector_modify(
     data: Any,
     read: Any,
     write: Any,
+    selector: Any = None,
 ) -> Any: ...
-def _select_selector_ready(fd_to_key: dict[Any, Any], r: Any, w: Any) -> list[Any]: ...
+def _select_selector_ready(
+    fd_to_key: dict[Any, Any], r: Any, w: Any, selector: Any = None
+) -> list[Any]: ...
 
 if sys.platform != "win32":
     def _poll_selector_select(
-        fd_to_key: dict[Any, Any], poll: _Poll, timeout: Any, read: int, write: int
+        fd_to_key: dict[Any, Any],
+        poll: _Poll,
+        timeout: Any,
+        read: int,
+        write: int,
+        selector: Any = None,
     ) -> list[Any]: ...
 
 if sys.platform == "linux":
     def _epoll_selector_select(
-        fd_to_key: dict[Any, Any], epoll: epoll, timeout: Any, maxevents: int
+        fd_to_key: dict[Any, Any],
+        epoll: epoll,
+        timeout: Any,
+        maxevents: int,
+        selector: Any = None,
     ) -> list[Any]: ...

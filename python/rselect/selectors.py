@@ -26,6 +26,9 @@ _register = select._selector_register
 _unregister = select._selector_unregister
 _modify = select._selector_modify
 _select_ready = select._select_selector_ready
+# 3.13 looks keys up in _fd_to_key directly; earlier versions through
+# self._key_from_fd(fd), which a subclass may override.
+_NO_KEY_FROM_FD = sys.version_info >= (3, 13)
 
 # generic events, that must be mapped to implementation-specific ones
 EVENT_READ = 1 << 0
@@ -55,7 +58,6 @@ For example, this could be used to store a per-client session ID."""
 if sys.version_info < (3, 11):
     # 3.10 sets the docs inside an `if` block: its second line is indented.
     SelectorKey.data.__doc__ = SelectorKey.data.__doc__.replace("\nFor", "\n    For")
-select._selectors_init(SelectorKey)
 
 
 class _SelectorMapping(Mapping):
@@ -229,10 +231,10 @@ class _BaseSelectorImpl(BaseSelector):
         return _lookup(self._fd_to_key, fileobj)
 
     def register(self, fileobj, events, data=None):
-        return _register(self._fd_to_key, None, fileobj, events, data, None, None)
+        return _register(self._fd_to_key, None, fileobj, events, data, None, None, self)
 
     def unregister(self, fileobj):
-        return _unregister(self._fd_to_key, None, fileobj)
+        return _unregister(self._fd_to_key, None, fileobj, self)
 
     def modify(self, fileobj, events, data=None):
         try:
@@ -253,7 +255,7 @@ class _BaseSelectorImpl(BaseSelector):
         if mapping is None:
             raise RuntimeError("Selector is closed")
         if type(mapping) is _SelectorMapping and mapping._selector is self:
-            return _get_key(self._fd_to_key, fileobj)
+            return _get_key(self._fd_to_key, fileobj, self)
         try:
             return mapping[fileobj]
         except KeyError:
@@ -273,6 +275,11 @@ class _BaseSelectorImpl(BaseSelector):
         def _key_from_fd(self, fd):
             """Return the key of a file descriptor, or None if it has none."""
             return self._fd_to_key.get(fd)
+
+
+# The Rust functions stand for _BaseSelectorImpl's lookups; a subclass that
+# overrides _fileobj_lookup (or _key_from_fd) gets its own called instead.
+select._selectors_init(SelectorKey, _BaseSelectorImpl)
 
 
 class SelectSelector(_BaseSelectorImpl):
@@ -312,7 +319,7 @@ class SelectSelector(_BaseSelectorImpl):
             r, w, _ = self._select(self._readers, self._writers, [], timeout)
         except InterruptedError:
             return []
-        return _select_ready(self._fd_to_key, r, w)
+        return _select_ready(self._fd_to_key, r, w, self)
 
 
 class _PollLikeSelector(_BaseSelectorImpl):
@@ -335,10 +342,11 @@ class _PollLikeSelector(_BaseSelectorImpl):
             data,
             self._EVENT_READ,
             self._EVENT_WRITE,
+            self,
         )
 
     def unregister(self, fileobj):
-        return _unregister(self._fd_to_key, self._selector, fileobj)
+        return _unregister(self._fd_to_key, self._selector, fileobj, self)
 
     def modify(self, fileobj, events, data=None):
         return _modify(
@@ -349,6 +357,7 @@ class _PollLikeSelector(_BaseSelectorImpl):
             data,
             self._EVENT_READ,
             self._EVENT_WRITE,
+            self,
         )
 
     def select(self, timeout=None):
@@ -363,7 +372,7 @@ class _PollLikeSelector(_BaseSelectorImpl):
         poller = self._selector
         if type(poller) is _poll_type:
             return _poll_select(
-                self._fd_to_key, poller, timeout, self._EVENT_READ, self._EVENT_WRITE
+                self._fd_to_key, poller, timeout, self._EVENT_READ, self._EVENT_WRITE, self
             )
         # A poller of another kind (devpoll, or a test double).
         ready = []
@@ -371,7 +380,7 @@ class _PollLikeSelector(_BaseSelectorImpl):
             fd_event_list = poller.poll(timeout)
         except InterruptedError:
             return ready
-        fd_to_key_get = self._fd_to_key.get
+        fd_to_key_get = self._fd_to_key.get if _NO_KEY_FROM_FD else self._key_from_fd
         not_read = ~self._EVENT_READ
         not_write = ~self._EVENT_WRITE
         for fd, event in fd_event_list:
@@ -420,15 +429,15 @@ if hasattr(select, "epoll"):
             max_ev = len(self._fd_to_key) or 1
             poller = self._selector
             if type(poller) is select.epoll:
-                return _epoll_select(self._fd_to_key, poller, timeout, max_ev)
+                return _epoll_select(self._fd_to_key, poller, timeout, max_ev, self)
             ready = []
             try:
                 fd_event_list = poller.poll(timeout, max_ev)
             except InterruptedError:
                 return ready
-            fd_to_key = self._fd_to_key
+            fd_to_key_get = self._fd_to_key.get if _NO_KEY_FROM_FD else self._key_from_fd
             for fd, event in fd_event_list:
-                key = fd_to_key.get(fd)
+                key = fd_to_key_get(fd)
                 if key:
                     events = (event & _NOT_EPOLLIN and EVENT_WRITE) | (
                         event & _NOT_EPOLLOUT and EVENT_READ
@@ -530,7 +539,7 @@ if hasattr(select, "kqueue"):
                 kev_list = self._selector.control(None, max_ev, timeout)
             except InterruptedError:
                 return ready
-            fd_to_key_get = self._fd_to_key.get
+            fd_to_key_get = self._fd_to_key.get if _NO_KEY_FROM_FD else self._key_from_fd
             for kev in kev_list:
                 fd = kev.ident
                 flag = kev.filter

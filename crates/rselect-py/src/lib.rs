@@ -5,7 +5,8 @@
 //! and messages, calls the core, and turns results back into Python objects.
 //! It makes no system call itself. `unsafe` is denied everywhere but in
 //! [`pairs`], which builds the `(fd, events)` result lists through the C API
-//! (see there for the measurement that asked for it).
+//! (see there for the measurement that asked for it), and [`typever`], which
+//! reads a class's attribute version tag.
 #![deny(unsafe_code)]
 
 #[cfg(kevent_api)]
@@ -35,6 +36,7 @@ mod select;
 mod selectors;
 #[cfg(all(unix, feature = "testing"))]
 mod testing;
+mod typever;
 mod version;
 
 #[cfg(windows)]

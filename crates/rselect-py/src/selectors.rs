@@ -23,6 +23,7 @@ use pyo3::prelude::*;
 use pyo3::pyclass::CompareOp;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFrozenSet, PyInt, PyList, PyString, PyTuple, PyType};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 #[cfg(unix)]
 use crate::convert;
@@ -33,6 +34,7 @@ use crate::fdints::FdInts;
 use crate::pairs;
 #[cfg(unix)]
 use crate::poll::Poll;
+use crate::typever;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use rselect_core::epoll::Ctl;
 
@@ -44,6 +46,14 @@ const EVENT_WRITE: i64 = 2;
 /// [`_selectors_init`].
 static KEY_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
+/// `_BaseSelectorImpl._fileobj_lookup` and (up to 3.12)
+/// `_BaseSelectorImpl._key_from_fd` of `rselect.selectors`, given once by
+/// [`_selectors_init`]: a selector whose class resolves these names to
+/// anything else (a subclass's override) gets its own method called where
+/// the stdlib calls it.
+static BASE_LOOKUP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static BASE_KEY_FROM_FD: PyOnceLock<Option<Py<PyAny>>> = PyOnceLock::new();
+
 /// `SelectorKey` field positions.
 const FILEOBJ: usize = 0;
 const FD: usize = 1;
@@ -51,9 +61,11 @@ const EVENTS: usize = 2;
 const DATA: usize = 3;
 
 /// Called once by `rselect.selectors` with its `SelectorKey` class, of
-/// which the keys are then made.
+/// which the keys are then made, and its `_BaseSelectorImpl` class, whose
+/// `_fileobj_lookup` (and `_key_from_fd`, up to 3.12) the functions here
+/// stand for.
 #[pyfunction]
-pub fn _selectors_init(key_type: &Bound<'_, PyType>) -> PyResult<()> {
+pub fn _selectors_init(key_type: &Bound<'_, PyType>, base: &Bound<'_, PyType>) -> PyResult<()> {
     let py = key_type.py();
     // `pairs::tuple_of_type` allocates instances directly: only a tuple
     // subclass without an instance dict and with four fields qualifies.
@@ -67,10 +79,111 @@ pub fn _selectors_init(key_type: &Bound<'_, PyType>) -> PyResult<()> {
             "SelectorKey must be a 4-field namedtuple",
         ));
     }
+    let base_lookup = base.getattr(intern!(py, "_fileobj_lookup"))?.unbind();
+    let base_key_from_fd = base
+        .getattr_opt(intern!(py, "_key_from_fd"))?
+        .map(Bound::unbind);
     // A second call (a reload of rselect.selectors) changes nothing: keys
-    // keep the first class.
+    // keep the first class, and the reloaded module's selectors take the
+    // path of a subclass that overrides its lookups (correct, only slower).
     let _ = KEY_TYPE.set(py, key_type.clone().unbind());
+    let _ = BASE_LOOKUP.set(py, base_lookup);
+    let _ = BASE_KEY_FROM_FD.set(py, base_key_from_fd);
     Ok(())
+}
+
+/// The last selector class found not to override a name, as its type
+/// object and `tp_version_tag`. CPython gives a class a new tag whenever its
+/// own or a base class's attributes change (and tags are never reused), so
+/// a match proves that the class still resolves the name to our base
+/// method, without the attribute lookup (~250 instructions per call).
+struct Verified {
+    ty: AtomicUsize,
+    tag: AtomicU32,
+}
+
+impl Verified {
+    const fn new() -> Self {
+        Self {
+            ty: AtomicUsize::new(0),
+            tag: AtomicU32::new(0),
+        }
+    }
+
+    fn holds(&self, ty: &Bound<'_, PyType>) -> bool {
+        let (raw, tag) = typever::of(ty);
+        tag != 0
+            && self.tag.load(Ordering::Relaxed) == tag
+            && self.ty.load(Ordering::Relaxed) == raw
+    }
+
+    fn remember(&self, ty: &Bound<'_, PyType>) {
+        let (raw, tag) = typever::of(ty);
+        if tag != 0 {
+            self.ty.store(raw, Ordering::Relaxed);
+            self.tag.store(tag, Ordering::Relaxed);
+        }
+    }
+}
+
+static LOOKUP_VERIFIED: Verified = Verified::new();
+static KEY_FROM_FD_VERIFIED: Verified = Verified::new();
+
+/// `selector.<name>` when the selector's class overrides `name` (resolves
+/// it to anything but `base`), None when the stdlib's own method would run:
+/// then the functions here take its steps themselves.
+fn overridden<'py>(
+    selector: Option<&Bound<'py, PyAny>>,
+    name: &Bound<'py, PyString>,
+    base: Option<&Py<PyAny>>,
+    verified: &Verified,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let (Some(selector), Some(base)) = (selector, base) else {
+        return Ok(None);
+    };
+    let ty = selector.get_type();
+    if verified.holds(&ty) {
+        return Ok(None);
+    }
+    if ty.getattr(name)?.is(base) {
+        // The lookup gave the class a tag if it had none.
+        verified.remember(&ty);
+        return Ok(None);
+    }
+    selector.getattr(name).map(Some)
+}
+
+/// The selector's `_fileobj_lookup` if its class overrides it.
+fn lookup_hook<'py>(selector: Option<&Bound<'py, PyAny>>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let Some(sel) = selector else {
+        return Ok(None);
+    };
+    let py = sel.py();
+    let base = BASE_LOOKUP.get(py);
+    overridden(
+        selector,
+        intern!(py, "_fileobj_lookup"),
+        base,
+        &LOOKUP_VERIFIED,
+    )
+}
+
+/// The selector's `_key_from_fd` if it has one (up to 3.12) and its class
+/// overrides it.
+fn key_from_fd_hook<'py>(
+    selector: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let Some(sel) = selector else {
+        return Ok(None);
+    };
+    let py = sel.py();
+    let base = BASE_KEY_FROM_FD.get(py).and_then(Option::as_ref);
+    overridden(
+        selector,
+        intern!(py, "_key_from_fd"),
+        base,
+        &KEY_FROM_FD_VERIFIED,
+    )
 }
 
 fn key_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
@@ -188,11 +301,16 @@ fn fileobj_to_fd<'py>(fileobj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>
 }
 
 /// `_BaseSelectorImpl._fileobj_lookup(fileobj)`: the descriptor, or for an
-/// object that no longer has one, the descriptor it was registered with.
+/// object that no longer has one, the descriptor it was registered with;
+/// with a `hook` (a subclass's override), that.
 fn lookup<'py>(
     fd_to_key: &Bound<'py, PyDict>,
     fileobj: &Bound<'py, PyAny>,
+    hook: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    if let Some(hook) = hook {
+        return hook.call1((fileobj,));
+    }
     let py = fileobj.py();
     match fileobj_to_fd(fileobj) {
         Err(err) if err.is_instance_of::<PyValueError>(py) => {
@@ -217,10 +335,11 @@ fn lookup<'py>(
 fn registered_key<'py>(
     fd_to_key: &Bound<'py, PyDict>,
     fileobj: &Bound<'py, PyAny>,
+    hook: Option<&Bound<'py, PyAny>>,
     take: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let py = fileobj.py();
-    let found = lookup(fd_to_key, fileobj).and_then(|fd| match fd_to_key.get_item(&fd)? {
+    let found = lookup(fd_to_key, fileobj, hook).and_then(|fd| match fd_to_key.get_item(&fd)? {
         Some(key) => {
             if take {
                 fd_to_key.del_item(&fd)?;
@@ -371,12 +490,13 @@ fn dict_key<'py>(fd: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
 fn base_register<'py>(
     fd_to_key: &Bound<'py, PyDict>,
     fileobj: &Bound<'py, PyAny>,
+    hook: Option<&Bound<'py, PyAny>>,
     events: &Bound<'py, PyAny>,
     data: &Bound<'py, PyAny>,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
     let py = fileobj.py();
     check_events(events)?;
-    let fd = lookup(fd_to_key, fileobj)?;
+    let fd = lookup(fd_to_key, fileobj, hook)?;
     let key = pairs::tuple_of_type(
         key_type(py)?,
         [fileobj.clone(), fd.clone(), events.clone(), data.clone()],
@@ -393,15 +513,18 @@ fn base_register<'py>(
 fn base_unregister<'py>(
     fd_to_key: &Bound<'py, PyDict>,
     fileobj: &Bound<'py, PyAny>,
+    hook: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    registered_key(fd_to_key, fileobj, true)
+    registered_key(fd_to_key, fileobj, hook, true)
 }
 
 /// `register(fileobj, events, data)` of the selectors: with `poller` None,
 /// `_BaseSelectorImpl.register`; with a poller, `_PollLikeSelector.register`
 /// (the key is taken back out if the poller refuses the descriptor).
+/// `selector` is the selector itself, for its class's overrides.
 #[pyfunction]
-#[pyo3(signature = (fd_to_key, poller, fileobj, events, data, read, write))]
+#[pyo3(signature = (fd_to_key, poller, fileobj, events, data, read, write, selector=None))]
+#[allow(clippy::too_many_arguments)] // the stdlib method's state and arguments
 pub fn _selector_register<'py>(
     fd_to_key: &Bound<'py, PyDict>,
     poller: Option<&Bound<'py, PyAny>>,
@@ -410,8 +533,11 @@ pub fn _selector_register<'py>(
     data: &Bound<'py, PyAny>,
     read: &Bound<'py, PyAny>,
     write: &Bound<'py, PyAny>,
+    selector: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (key, fd) = base_register(fd_to_key, fileobj, events, data)?;
+    let hook = lookup_hook(selector)?;
+    let hook = hook.as_ref();
+    let (key, fd) = base_register(fd_to_key, fileobj, hook, events, data)?;
     let Some(poller) = poller else {
         return Ok(key);
     };
@@ -419,7 +545,7 @@ pub fn _selector_register<'py>(
     let mask = poller_events(events, read, write)?;
     if let Err(err) = poller_call(poller, Op::Register, &fd, Some(&mask)) {
         // `except: super().unregister(fileobj); raise` (any exception).
-        base_unregister(fd_to_key, fileobj)?;
+        base_unregister(fd_to_key, fileobj, hook)?;
         return Err(err);
     }
     Ok(key)
@@ -429,13 +555,14 @@ pub fn _selector_register<'py>(
 /// `_PollLikeSelector.unregister`, whose poller may have forgotten a
 /// descriptor closed since (its `OSError` is ignored).
 #[pyfunction]
-#[pyo3(signature = (fd_to_key, poller, fileobj))]
+#[pyo3(signature = (fd_to_key, poller, fileobj, selector=None))]
 pub fn _selector_unregister<'py>(
     fd_to_key: &Bound<'py, PyDict>,
     poller: Option<&Bound<'py, PyAny>>,
     fileobj: &Bound<'py, PyAny>,
+    selector: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let key = base_unregister(fd_to_key, fileobj)?;
+    let key = base_unregister(fd_to_key, fileobj, lookup_hook(selector)?.as_ref())?;
     if let Some(poller) = poller {
         let fd = field(&key, FD)?;
         match poller_call(poller, Op::Unregister, &fd, None) {
@@ -477,7 +604,8 @@ fn replaced<'py>(
 /// unregistered, bpo-30014); a new key replaces the old one when either
 /// `events` or `data` differ, so a `data`-only change makes no system call.
 #[pyfunction]
-#[pyo3(signature = (fd_to_key, poller, fileobj, events, data, read, write))]
+#[pyo3(signature = (fd_to_key, poller, fileobj, events, data, read, write, selector=None))]
+#[allow(clippy::too_many_arguments)] // the stdlib method's state and arguments
 pub fn _selector_modify<'py>(
     fd_to_key: &Bound<'py, PyDict>,
     poller: &Bound<'py, PyAny>,
@@ -486,13 +614,16 @@ pub fn _selector_modify<'py>(
     data: &Bound<'py, PyAny>,
     read: &Bound<'py, PyAny>,
     write: &Bound<'py, PyAny>,
+    selector: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let key = registered_key(fd_to_key, fileobj, false)?;
+    let hook = lookup_hook(selector)?;
+    let hook = hook.as_ref();
+    let key = registered_key(fd_to_key, fileobj, hook, false)?;
     let mut changed = false;
     if differ(events, &field(&key, EVENTS)?)? {
         let mask = poller_events(events, read, write)?;
         if let Err(err) = poller_call(poller, Op::Modify, &field(&key, FD)?, Some(&mask)) {
-            base_unregister(fd_to_key, fileobj)?;
+            base_unregister(fd_to_key, fileobj, hook)?;
             return Err(err);
         }
         changed = true;
@@ -512,11 +643,13 @@ pub fn _selector_modify<'py>(
 /// registered" otherwise: `BaseSelector.get_key` over the selector's own
 /// mapping.
 #[pyfunction]
+#[pyo3(signature = (fd_to_key, fileobj, selector=None))]
 pub fn _selector_get_key<'py>(
     fd_to_key: &Bound<'py, PyDict>,
     fileobj: &Bound<'py, PyAny>,
+    selector: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    registered_key(fd_to_key, fileobj, false)
+    registered_key(fd_to_key, fileobj, lookup_hook(selector)?.as_ref(), false)
 }
 
 /// `_BaseSelectorImpl._fileobj_lookup(fileobj)`.
@@ -525,7 +658,7 @@ pub fn _selector_lookup<'py>(
     fd_to_key: &Bound<'py, PyDict>,
     fileobj: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    lookup(fd_to_key, fileobj)
+    lookup(fd_to_key, fileobj, None)
 }
 
 /// `events & key.events`, `events` being the ready mask (0 to 3).
@@ -542,16 +675,23 @@ fn ready_events<'py>(key: &Bound<'py, PyAny>, events: i64) -> PyResult<Bound<'py
 
 #[cfg(unix)]
 /// Appends `(key, events & key.events)` when `fd` has a key; `ty` is
-/// `SelectorKey`, whose instances need no attribute lookups.
+/// `SelectorKey`, whose instances need no attribute lookups. The key is
+/// `fd_to_key.get(fd)`, or with a `hook` (a subclass's `_key_from_fd`, up
+/// to 3.12) what that returns.
 fn push_ready<'py>(
     list: &Bound<'py, PyList>,
     ty: &Bound<'py, PyType>,
     fd_to_key: &Bound<'py, PyDict>,
+    hook: Option<&Bound<'py, PyAny>>,
     fd: &Bound<'py, PyAny>,
     events: i64,
 ) -> PyResult<()> {
     let py = list.py();
-    let Some(key) = fd_to_key.get_item(fd)? else {
+    let key = match hook {
+        Some(hook) => Some(hook.call1((fd,))?),
+        None => fd_to_key.get_item(fd)?,
+    };
+    let Some(key) = key else {
         return Ok(());
     };
     let ready = if key.get_type().is(ty) {
@@ -605,17 +745,24 @@ fn interrupted_is_empty<'py>(
 /// & key.events`.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 #[pyfunction]
+#[pyo3(signature = (fd_to_key, epoll, timeout, maxevents, selector=None))]
 pub fn _epoll_selector_select<'py>(
     py: Python<'py>,
     fd_to_key: &Bound<'py, PyDict>,
     epoll: &Bound<'py, Epoll>,
     timeout: Option<&Bound<'py, PyAny>>,
     maxevents: i32,
+    selector: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyList>> {
     let ty = key_type(py)?;
     let result = epoll.get().wait(py, timeout, maxevents, |py, ready| {
         let mut ints = FdInts::get(py);
         let list = PyList::empty(py);
+        let hook = if ready.is_empty() {
+            None
+        } else {
+            key_from_fd_hook(selector)?
+        };
         for ev in ready {
             let fd = ints.int(ev.u64 as u32 as i32)?;
             let events = selector_events(
@@ -623,7 +770,7 @@ pub fn _epoll_selector_select<'py>(
                 i64::from(libc::EPOLLIN),
                 i64::from(libc::EPOLLOUT),
             );
-            push_ready(&list, ty, fd_to_key, &fd, events)?;
+            push_ready(&list, ty, fd_to_key, hook.as_ref(), &fd, events)?;
         }
         Ok(list)
     });
@@ -637,6 +784,7 @@ pub fn _epoll_selector_select<'py>(
 /// & key.events`, `read` and `write` being the class's `_EVENT_READ` and
 /// `_EVENT_WRITE`.
 #[pyfunction]
+#[pyo3(signature = (fd_to_key, poll, timeout, read, write, selector=None))]
 pub fn _poll_selector_select<'py>(
     py: Python<'py>,
     fd_to_key: &Bound<'py, PyDict>,
@@ -644,21 +792,21 @@ pub fn _poll_selector_select<'py>(
     timeout: Option<&Bound<'py, PyAny>>,
     read: i64,
     write: i64,
+    selector: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyList>> {
     let ty = key_type(py)?;
-    let result = poll.get().wait(py, timeout, |py, fds, _count| {
+    let result = poll.get().wait(py, timeout, |py, fds, count| {
         let mut ints = FdInts::get(py);
         let list = PyList::empty(py);
+        let hook = match count {
+            0 => None,
+            _ => key_from_fd_hook(selector)?,
+        };
         for p in fds.iter().filter(|p| p.revents != 0) {
             let event = i64::from(p.revents as u16);
             let fd = ints.int(p.fd)?;
-            push_ready(
-                &list,
-                ty,
-                fd_to_key,
-                &fd,
-                selector_events(event, read, write),
-            )?;
+            let events = selector_events(event, read, write);
+            push_ready(&list, ty, fd_to_key, hook.as_ref(), &fd, events)?;
         }
         Ok(list)
     });
@@ -670,18 +818,30 @@ pub fn _poll_selector_select<'py>(
 /// order) that has a key, `(key, ((fd in r and EVENT_READ) | (fd in w and
 /// EVENT_WRITE)) & key.events)`.
 #[pyfunction]
+#[pyo3(signature = (fd_to_key, r, w, selector=None))]
 pub fn _select_selector_ready<'py>(
     py: Python<'py>,
     fd_to_key: &Bound<'py, PyDict>,
     r: &Bound<'py, PyAny>,
     w: &Bound<'py, PyAny>,
+    selector: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyList>> {
     let r = py.get_type::<PyFrozenSet>().call1((r,))?;
     let w = py.get_type::<PyFrozenSet>().call1((w,))?;
     let list = PyList::empty(py);
-    for fd in r.bitor(&w)?.try_iter()? {
+    let ready = r.bitor(&w)?;
+    let hook = if ready.is_truthy()? {
+        key_from_fd_hook(selector)?
+    } else {
+        None
+    };
+    for fd in ready.try_iter()? {
         let fd = fd?;
-        let Some(key) = fd_to_key.get_item(&fd)? else {
+        let key = match &hook {
+            Some(hook) => Some(hook.call1((&fd,))?),
+            None => fd_to_key.get_item(&fd)?,
+        };
+        let Some(key) = key else {
             continue;
         };
         if !truthy(&key)? {
