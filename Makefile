@@ -62,7 +62,7 @@ conformance: ## CPython's own tests, stock select vs rselect, on every installed
 	@if [ -s .venvs/missing.txt ]; then echo "conformance: interpreters MISSING: $$(cat .venvs/missing.txt | xargs)"; fi
 
 .PHONY: test-install
-test-install: ## `pip install .` (PEP 517) into a fresh venv per interpreter, then use it
+test-install: ## the built wheels, `pip install .` and the sdist, each into a fresh venv, then used
 	scripts/check-install.sh
 
 .PHONY: lint
