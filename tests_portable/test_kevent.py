@@ -290,3 +290,48 @@ def test_fork_invalidates_tracked_objects_from_3_12_1(tmp_path):
     assert not obj.closed, "the parent keeps its object"
     obj.close()
     assert obj.closed
+
+
+_HOOK_FAILS = """
+import os, posix, warnings
+import rselect._rselect as ext
+
+def refuse(**kwargs):
+    raise MemoryError("no room")
+
+{patch}
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    a = ext._testing.ForkTracked(97)
+    b = ext._testing.ForkTracked(98)
+for w in caught:
+    print(w.category.__name__, w.message)
+a.close()
+b.close()
+"""
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12, 1), reason="kqueue fork tracking: 3.12.1+")
+@pytest.mark.parametrize(
+    ("patch", "expected"),
+    [
+        (
+            "posix.register_at_fork = refuse",
+            "RuntimeWarning An exception of type <class 'MemoryError'> was raised while"
+            " registering an after-fork handler for select.kqueue objects: no room\n",
+        ),
+        # The stock module looks the hook up in posix, not in os.
+        ("os.register_at_fork = refuse", ""),
+    ],
+)
+def test_after_fork_hook_registration_failure_warns_once(patch, expected):
+    """gh-110395's registration: ``posix.register_at_fork``, tried once; a
+    failure is one RuntimeWarning naming the exception type as ``%S`` does,
+    and later objects neither retry nor warn again."""
+    import subprocess
+
+    script = _HOOK_FAILS.format(patch=patch)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert out == expected

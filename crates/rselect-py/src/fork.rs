@@ -4,7 +4,8 @@
 //! closing its descriptor number, which may already name another file).
 //!
 //! Objects register a shared descriptor cell here; the first registration
-//! installs an `os.register_at_fork(after_in_child=...)` hook. The registry
+//! installs a `posix.register_at_fork(after_in_child=...)` hook (once: a
+//! failure is a `RuntimeWarning`, and is not retried). The registry
 //! is only touched with the GIL held, and never across a release of it, so no
 //! other thread can hold its lock at the moment the interpreter forks.
 
@@ -29,18 +30,18 @@ pub fn track(py: Python<'_>, cell: &Arc<AtomicI32>) -> PyResult<()> {
     if !version::at_least_micro(3, 12, 1) {
         return Ok(());
     }
-    if !HOOKED.load(Ordering::Relaxed) {
-        match install_hook(py) {
-            Ok(()) => HOOKED.store(true, Ordering::Relaxed),
-            Err(err) => {
-                let text = format!(
-                    "An exception of type {} was raised while registering an after-fork handler for select.kqueue objects: {}",
-                    err.get_type(py).name()?,
-                    err.value(py)
-                );
-                let text = std::ffi::CString::new(text).unwrap_or_default();
-                PyErr::warn(py, &py.get_type::<PyRuntimeWarning>(), &text, 1)?;
-            }
+    // One attempt, as the stock module makes: a failure is reported once
+    // as a warning and the objects are still tracked.
+    if !HOOKED.swap(true, Ordering::Relaxed) {
+        if let Err(err) = install_hook(py) {
+            // The stock module formats the type with `%S`: "<class '...'>".
+            let text = format!(
+                "An exception of type {} was raised while registering an after-fork handler for select.kqueue objects: {}",
+                err.get_type(py).repr()?,
+                err.value(py)
+            );
+            let text = std::ffi::CString::new(text).unwrap_or_default();
+            PyErr::warn(py, &py.get_type::<PyRuntimeWarning>(), &text, 1)?;
         }
     }
     let mut tracked = TRACKED.lock().unwrap_or_else(PoisonError::into_inner);
@@ -60,7 +61,8 @@ fn install_hook(py: Python<'_>) -> PyResult<()> {
     let hook = wrap_pyfunction!(after_fork_child, py)?;
     let kwargs = PyDict::new(py);
     kwargs.set_item("after_in_child", hook)?;
-    py.import("os")?
+    // `posix.register_at_fork`, looked up where the stock module looks.
+    py.import("posix")?
         .getattr("register_at_fork")?
         .call((), Some(&kwargs))?;
     Ok(())
