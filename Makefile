@@ -46,14 +46,16 @@ test-python: ## pytest (differential + behaviour) on every installed interpreter
 	done
 
 .PHONY: typecheck
-typecheck: ## stubs vs the built module (mypy.stubtest) and mypy --strict over a usage file, per interpreter
+typecheck: ## stubs vs the built module (mypy.stubtest) and mypy --strict over a usage file, per interpreter and for linux/darwin/freebsd/sunos5/win32
 	@set -e; for py in $(PYTHONS); do \
 	  v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
 	  echo "== typecheck on $$v"; \
 	  $$py -m mypy.stubtest rselect --allowlist tools/typecheck/stubtest-allowlist.txt \
 	    --mypy-config-file tools/typecheck/mypy.ini; \
-	  $$py -m mypy --strict --config-file tools/typecheck/mypy.ini \
-	    --cache-dir target/mypy-$$v tools/typecheck/usage.py; \
+	  for p in linux darwin freebsd sunos5 win32; do \
+	    $$py -m mypy --strict --platform $$p --config-file tools/typecheck/mypy.ini \
+	      --cache-dir target/mypy-$$v-$$p tools/typecheck/usage.py; \
+	  done; \
 	done
 
 .PHONY: conformance
@@ -66,9 +68,10 @@ test-install: ## the built wheels, `pip install .` and the sdist, each into a fr
 	scripts/check-install.sh
 
 .PHONY: lint
-lint: ## rustfmt, clippy -D warnings, ruff
+lint: ## rustfmt, clippy -D warnings, cargo doc -D warnings, ruff
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 	.venv/bin/ruff check python tests tests_portable tools benches
 	.venv/bin/ruff format --check python tests tests_portable tools benches
 

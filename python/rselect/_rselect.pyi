@@ -6,7 +6,7 @@
 import sys
 from collections.abc import Iterable
 from types import TracebackType
-from typing import Any, Protocol, final
+from typing import Any, ClassVar, Protocol, final
 
 if sys.version_info >= (3, 11):
     from typing import Self
@@ -37,11 +37,24 @@ if sys.platform != "win32":
     POLLWRBAND: int
     POLLWRNORM: int
 
-if sys.platform == "linux":
+# Platform groups. mypy only understands `sys.platform == "..."` and
+# `sys.platform.startswith("...")` tests, so each group is spelled out where
+# it is used. The BSDs report their major version in sys.platform
+# ("freebsd14", "netbsd10", "openbsd7", "dragonfly6"), hence `startswith`;
+# illumos and Solaris both report "sunos5". The Rust module decides what
+# exists from its build target (crates/rselect-py/build.rs, lib.rs):
+# - epoll and its constants: Linux and Android;
+# - kqueue, kevent and the KQ_* constants: macOS, iOS, FreeBSD, NetBSD,
+#   OpenBSD and DragonFly, one and the same set of names on each;
+# - devpoll: illumos and Solaris;
+# - POLLMSG: Linux and Android; POLLRDHUP: those two, FreeBSD and illumos.
+
+if sys.platform == "linux" or sys.platform == "android":
     POLLMSG: int
     POLLRDHUP: int
 
-if sys.platform == "freebsd" or sys.platform.startswith("sunos"):
+if sys.platform.startswith("freebsd") or sys.platform.startswith("sunos"):
+    # (A Solaris build has no POLLRDHUP; sys.platform cannot tell it apart.)
     POLLRDHUP: int
 
 def select(
@@ -51,15 +64,18 @@ def select(
     timeout: float | None = None,
     /,
 ) -> tuple[list[Any], list[Any], list[Any]]: ...
-def _floor(
-    op: str,
-    loops: int,
-    fds: list[int] = ...,
-    events: int = 0,
-    epfd: int = ...,
-    maxevents: int = 0,
-    events2: int = 0,
-) -> float: ...
+
+if sys.platform != "win32":
+    # The benchmarks' floor: the bare system calls timed in Rust (private).
+    def _floor(
+        op: str,
+        loops: int,
+        fds: list[int] = ...,
+        events: int = 0,
+        epfd: int = ...,
+        maxevents: int = 0,
+        events2: int = 0,
+    ) -> float: ...
 
 if sys.platform != "win32":
     # At run time `poll` is a function returning an object of a type that
@@ -73,7 +89,7 @@ if sys.platform != "win32":
 
     def poll() -> _Poll: ...
 
-if sys.platform == "linux":
+if sys.platform == "linux" or sys.platform == "android":
     EPOLLERR: int
     EPOLLEXCLUSIVE: int
     EPOLLET: int
@@ -113,8 +129,126 @@ if sys.platform == "linux":
         def poll(
             self, timeout: float | None = None, maxevents: int = -1
         ) -> list[tuple[int, int]]: ...
+        # fromfd() takes a plain int (a C int), not an object with fileno().
         @classmethod
-        def fromfd(cls, fd: _FileDescriptorLike, /) -> epoll: ...
+        def fromfd(cls, fd: int, /) -> epoll: ...
+
+if sys.platform.startswith("sunos"):
+    # At run time `devpoll` is a function returning an object of a type that
+    # is not exposed (and calls itself select.devpoll), as in CPython.
+    # Registrations are queued and written to /dev/poll in batches; unlike
+    # poll's, modify()'s eventmask is optional. No context manager, no fromfd.
+    @final
+    class _DevPoll:
+        def register(self, fd: _FileDescriptorLike, eventmask: int = 7, /) -> None: ...
+        def modify(self, fd: _FileDescriptorLike, eventmask: int = 7, /) -> None: ...
+        def unregister(self, fd: _FileDescriptorLike, /) -> None: ...
+        def poll(self, timeout: float | None = None, /) -> list[tuple[int, int]]: ...
+        def close(self) -> None: ...
+        @property
+        def closed(self) -> bool: ...
+        def fileno(self) -> int: ...
+
+    def devpoll() -> _DevPoll: ...
+
+if (
+    sys.platform == "darwin"
+    or sys.platform == "ios"
+    or sys.platform.startswith("freebsd")
+    or sys.platform.startswith("netbsd")
+    or sys.platform.startswith("openbsd")
+    or sys.platform.startswith("dragonfly")
+):
+    # Filters (the kevent `filter` field).
+    KQ_FILTER_AIO: int
+    KQ_FILTER_PROC: int
+    KQ_FILTER_READ: int
+    KQ_FILTER_SIGNAL: int
+    KQ_FILTER_TIMER: int
+    KQ_FILTER_VNODE: int
+    KQ_FILTER_WRITE: int
+    # Actions and returned flags (the `flags` field).
+    KQ_EV_ADD: int
+    KQ_EV_CLEAR: int
+    KQ_EV_DELETE: int
+    KQ_EV_DISABLE: int
+    KQ_EV_ENABLE: int
+    KQ_EV_EOF: int
+    KQ_EV_ERROR: int
+    KQ_EV_FLAG1: int
+    KQ_EV_ONESHOT: int
+    KQ_EV_SYSFLAGS: int
+    # Filter-specific flags (the `fflags` field): read/write, vnode, proc.
+    # (CPython's KQ_FILTER_NETDEV and KQ_NOTE_LINK{UP,DOWN,INV} need
+    # EVFILT_NETDEV, which none of these systems defines: never present.)
+    KQ_NOTE_LOWAT: int
+    KQ_NOTE_ATTRIB: int
+    KQ_NOTE_DELETE: int
+    KQ_NOTE_EXTEND: int
+    KQ_NOTE_LINK: int
+    KQ_NOTE_RENAME: int
+    KQ_NOTE_REVOKE: int
+    KQ_NOTE_WRITE: int
+    KQ_NOTE_CHILD: int
+    KQ_NOTE_EXEC: int
+    KQ_NOTE_EXIT: int
+    KQ_NOTE_FORK: int
+    KQ_NOTE_PCTRLMASK: int
+    KQ_NOTE_PDATAMASK: int
+    KQ_NOTE_TRACK: int
+    KQ_NOTE_TRACKERR: int
+
+    # One `struct kevent`: every field is an int that can be read and
+    # assigned (with C's truncation rules), none can be deleted.
+    # Instances compare field by field and are not hashable.
+    @final
+    class kevent:
+        ident: int
+        filter: int
+        flags: int
+        fflags: int
+        data: int
+        udata: int
+        # No text signature at run time (as in CPython): the defaults of
+        # `filter` and `flags` are KQ_FILTER_READ and KQ_EV_ADD, whose values
+        # depend on the system. `ident` is an int or has a fileno() method.
+        def __init__(
+            self,
+            ident: _FileDescriptorLike,
+            filter: int = ...,
+            flags: int = ...,
+            fflags: int = 0,
+            data: int = 0,
+            udata: int = 0,
+        ) -> None: ...
+        def __eq__(self, value: object, /) -> bool: ...
+        def __ne__(self, value: object, /) -> bool: ...
+        def __lt__(self, value: kevent, /) -> bool: ...
+        def __le__(self, value: kevent, /) -> bool: ...
+        def __gt__(self, value: kevent, /) -> bool: ...
+        def __ge__(self, value: kevent, /) -> bool: ...
+        __hash__: ClassVar[None]  # type: ignore[assignment]
+
+    # A kernel event queue. No context manager (unlike epoll); in a child
+    # process after fork() it reads as closed (CPython 3.12.1 and later).
+    @final
+    class kqueue:
+        def __new__(cls) -> Self: ...
+        def close(self) -> None: ...
+        @property
+        def closed(self) -> bool: ...
+        def fileno(self) -> int: ...
+        @classmethod
+        def fromfd(cls, fd: int, /) -> kqueue: ...
+        # Submits `changelist` (None for no changes), then waits up to
+        # `timeout` seconds (None: forever) for at most `maxevents` events.
+        def control(
+            self,
+            changelist: Iterable[kevent] | None,
+            maxevents: int,
+            timeout: float | None = None,
+            /,
+        ) -> list[kevent]: ...
 
 # rselect.selectors' hot paths (crates/rselect-py/src/selectors.rs): private,
 # called by python/rselect/selectors.py only. `selector` is the selector
@@ -159,7 +293,7 @@ if sys.platform != "win32":
         selector: Any = None,
     ) -> list[Any]: ...
 
-if sys.platform == "linux":
+if sys.platform == "linux" or sys.platform == "android":
     def _epoll_selector_select(
         fd_to_key: dict[Any, Any],
         epoll: epoll,

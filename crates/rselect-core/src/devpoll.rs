@@ -209,7 +209,9 @@ pub struct Driver;
 
 #[cfg(any(target_os = "illumos", target_os = "solaris"))]
 impl Driver {
-    /// `open("/dev/poll", O_RDWR | O_CLOEXEC)`, retried after `EINTR`.
+    /// `open(2)` as `open("/dev/poll", O_RDWR | O_CLOEXEC)`, retried after
+    /// `EINTR`. The device is described in illumos' `poll(4D)` (Solaris'
+    /// `poll(7D)`): see the module's references.
     ///
     /// # Errors
     /// The `errno` of `open(2)`.

@@ -23,7 +23,7 @@ impl Epoll {
     /// `EMFILE`, `ENFILE`, `ENOMEM`.
     ///
     /// # References
-    /// - [Linux](https://man7.org/linux/man-pages/man2/epoll_create1.2.html)
+    /// - [`epoll_create1(2)`](https://man7.org/linux/man-pages/man2/epoll_create1.2.html) (Linux)
     pub fn new() -> io::Result<Self> {
         let fd = syscall!(epoll_create1(libc::EPOLL_CLOEXEC))?;
         // SAFETY: epoll_create1(2) returned a new descriptor that nothing else owns.
@@ -60,7 +60,7 @@ impl Epoll {
     /// `EINVAL`, `ENOMEM`, `ENOSPC`.
     ///
     /// # References
-    /// - [Linux](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html)
+    /// - [`epoll_ctl(2)`](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html) (Linux)
     pub fn add(&self, fd: RawFd, events: u32) -> io::Result<()> {
         self.ctl(Ctl::Add, fd, events)
     }
@@ -69,6 +69,9 @@ impl Epoll {
     ///
     /// # Errors
     /// `ENOENT` (not registered), `EBADF`, `EINVAL`.
+    ///
+    /// # References
+    /// - [`epoll_ctl(2)`](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html) (Linux)
     pub fn modify(&self, fd: RawFd, events: u32) -> io::Result<()> {
         self.ctl(Ctl::Modify, fd, events)
     }
@@ -77,6 +80,9 @@ impl Epoll {
     ///
     /// # Errors
     /// `ENOENT` (not registered), `EBADF` (closed descriptor).
+    ///
+    /// # References
+    /// - [`epoll_ctl(2)`](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html) (Linux)
     pub fn delete(&self, fd: RawFd) -> io::Result<()> {
         self.ctl(Ctl::Delete, fd, 0)
     }
@@ -89,7 +95,7 @@ impl Epoll {
     /// `EINTR`, `EBADF`, `EINVAL` (e.g. `events` longer than the kernel takes).
     ///
     /// # References
-    /// - [Linux](https://man7.org/linux/man-pages/man2/epoll_wait.2.html)
+    /// - [`epoll_wait(2)`](https://man7.org/linux/man-pages/man2/epoll_wait.2.html) (Linux)
     pub fn wait(&self, events: &mut [EpollEvent], timeout_ms: i32) -> io::Result<usize> {
         wait_raw(self.fd.as_raw_fd(), events, timeout_ms)
     }
@@ -131,7 +137,7 @@ impl AsRawFd for Epoll {
 /// than the kernel takes).
 ///
 /// # References
-/// - [Linux](https://man7.org/linux/man-pages/man2/epoll_wait.2.html)
+/// - [`epoll_wait(2)`](https://man7.org/linux/man-pages/man2/epoll_wait.2.html) (Linux)
 pub fn wait_raw(epfd: RawFd, events: &mut [EpollEvent], timeout_ms: i32) -> io::Result<usize> {
     let max = libc::c_int::try_from(events.len()).unwrap_or(libc::c_int::MAX);
     // SAFETY: `events` is an exclusively borrowed buffer of at least `max`
@@ -141,7 +147,7 @@ pub fn wait_raw(epfd: RawFd, events: &mut [EpollEvent], timeout_ms: i32) -> io::
     Ok(n as usize)
 }
 
-/// [`wait_raw`] into memory that needs no initialising: the kernel writes
+/// [`wait_raw`] (`epoll_wait(2)`) into memory that needs no initialising: the kernel writes
 /// the first `n` events and only those are returned. A buffer can so be
 /// allocated at any size without touching its pages (`maxevents` may be
 /// large; `CPython` `malloc`s it uninitialised too).
@@ -198,7 +204,7 @@ impl Events {
         self.buf.try_reserve_exact(max)
     }
 
-    /// Waits for at most `max` events (growing the buffer, uninitialised, if
+    /// Waits (`epoll_wait(2)`) for at most `max` events (growing the buffer, uninitialised, if
     /// needed: see [`try_reserve`](Self::try_reserve)), replacing the
     /// previous contents. Returns how many arrived.
     ///
@@ -237,6 +243,9 @@ pub enum Ctl {
 ///
 /// # Errors
 /// As [`Epoll::add`], [`Epoll::modify`], [`Epoll::delete`].
+///
+/// # References
+/// - [`epoll_ctl(2)`](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html) (Linux)
 pub fn ctl_raw(epfd: RawFd, op: Ctl, fd: RawFd, events: u32) -> io::Result<()> {
     let op = match op {
         Ctl::Add => libc::EPOLL_CTL_ADD,

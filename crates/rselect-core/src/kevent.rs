@@ -3,7 +3,8 @@
 //! them, for each operating system's field widths.
 //!
 //! Nothing here calls the kernel, so all of it is compiled and unit-tested on
-//! Linux; [`crate::kqueue`] (BSDs, macOS) turns a [`KEvent`] into the C struct.
+//! Linux; the `kqueue` module (BSDs, macOS) turns a [`KEvent`] into the C
+//! struct.
 //!
 //! Two sets of integer rules meet in `select.kevent`:
 //! - the constructor parses its arguments with `PyArg_ParseTupleAndKeywords`

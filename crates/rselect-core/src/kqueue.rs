@@ -102,8 +102,9 @@ impl KEvents {
     }
 }
 
-/// `kqueue()` made close-on-exec with `fcntl(F_SETFD)`, as `CPython` does
-/// (the descriptor is closed again if that fails).
+/// `kqueue(2)`, made close-on-exec with `fcntl(2)` (`F_SETFD`), as `CPython`
+/// does (the descriptor is closed again if that fails). The man pages are
+/// listed in the module's references.
 ///
 /// # Errors
 /// `EMFILE`, `ENFILE`, `ENOMEM`; `fcntl` errors.
@@ -128,9 +129,9 @@ pub fn close(fd: RawFd) -> io::Result<()> {
     Ok(())
 }
 
-/// `kevent(kq, changes, events, timeout)`: submits `changes`, then waits for
-/// up to `events.capacity()` events, which it appends to `events` (cleared
-/// first). `timeout` `None` waits forever.
+/// `kevent(2)` as `kevent(kq, changes, events, timeout)`: submits `changes`,
+/// then waits for up to `events.capacity()` events, which it appends to
+/// `events` (cleared first). `timeout` `None` waits forever.
 ///
 /// `EINTR` is returned as an error; the caller retries with the same change
 /// list (as `CPython` does).

@@ -9,16 +9,17 @@
 //! | facility | module | operating systems |
 //! | --- | --- | --- |
 //! | `select(2)` | [`select`] | every Unix (descriptors above 1023 on Linux) |
-//! | `poll(2)` | [`poll`] | every Unix |
+//! | `poll(2)` | `poll` | every Unix |
 //! | `epoll(7)` | `epoll` | Linux, Android |
 //! | `kqueue(2)`, `kevent(2)` | `kqueue` | FreeBSD, NetBSD, OpenBSD, `DragonFly`, macOS |
-//! | `/dev/poll` | [`devpoll`] | illumos, Solaris |
+//! | `/dev/poll` | `devpoll` | illumos, Solaris |
 //! | `WinSock` `select()` | `select` (`select_windows.rs`) | Windows |
 //!
 //! What is not a system call is portable and tested everywhere:
 //! [`kevent`] (`select.kevent`'s conversions, order and `repr`),
-//! [`devpoll`]'s write queue, [`fdarray`] (`WinSock`'s `fd_set` sized at run
-//! time), [`time`] and [`intr`].
+//! `devpoll`'s write queue, [`fdarray`] (`WinSock`'s `fd_set` sized at run
+//! time), [`time`] and [`intr`]. (Modules that exist only on some systems are
+//! not linked above: these pages are built for one target.)
 //!
 //! Wrappers return `EINTR` as an error: only [`intr::retry`] retries.
 #![deny(missing_docs)]

@@ -28,6 +28,7 @@ pub type PollFd = libc::pollfd;
 /// `RLIMIT_NOFILE`, `ENOMEM`).
 ///
 /// # References
+/// `poll(2)`:
 /// - [Linux](https://man7.org/linux/man-pages/man2/poll.2.html)
 /// - [FreeBSD](https://man.freebsd.org/cgi/man.cgi?query=poll&sektion=2)
 /// - [macOS](https://developer.apple.com/library/archive/documentation/System/Conceptual/ManPages_iPhoneOS/man2/poll.2.html)

@@ -52,6 +52,7 @@ pub struct Micros(pub i64);
 /// When a set holds fewer than `nfds` bits.
 ///
 /// # References
+/// `select(2)` (`select(3C)` on illumos):
 /// - [Linux](https://man7.org/linux/man-pages/man2/select.2.html)
 /// - [FreeBSD](https://man.freebsd.org/cgi/man.cgi?query=select&sektion=2)
 /// - [macOS](https://developer.apple.com/library/archive/documentation/System/Conceptual/ManPages_iPhoneOS/man2/select.2.html)

@@ -73,6 +73,7 @@ pub const MAX_PER_SET: Option<usize> = None;
 /// Waits until an entry is ready or `timeout` (`None`: forever) expires, and
 /// returns how many entries are ready (an entry listed twice counts twice).
 /// `later` is not needed here (there is no first attempt to fall back from).
+/// The call is `WinSock`'s `select()` (see the module's references).
 ///
 /// # Errors
 /// The `WinSock` error of `select()` (`WSAENOTSOCK` for a descriptor that is

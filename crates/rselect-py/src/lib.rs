@@ -4,8 +4,8 @@
 //! This crate turns Python objects into plain values with CPython's converters
 //! and messages, calls the core, and turns results back into Python objects.
 //! It makes no system call itself. `unsafe` is denied everywhere but in
-//! [`pairs`], which builds the `(fd, events)` result lists through the C API
-//! (see there for the measurement that asked for it), and [`typever`], which
+//! `pairs`, which builds the `(fd, events)` result lists through the C API
+//! (see there for the measurement that asked for it), and `typever`, which
 //! reads a class's attribute version tag.
 #![deny(unsafe_code)]
 
