@@ -335,3 +335,26 @@ def test_after_fork_hook_registration_failure_warns_once(patch, expected):
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout
     assert out == expected
+
+
+def test_new_is_generic_and_init_parses_every_time():
+    """Spec 8.2: tp_new is CPython's generic one (every field zero, whatever
+    the arguments) and __init__ parses, also when called again: first the
+    defaults, then each field as it is parsed, so a failure keeps the
+    defaults and the fields parsed before it, and a failed ident conversion
+    leaves (uintptr_t)-1."""
+    bare = kevent.__new__(kevent, "ignored", flags="ignored")
+    assert (bare.ident, bare.filter, bare.flags, bare.fflags, bare.data, bare.udata) == (0,) * 6
+    ev = kevent(5, -2, 0x11, 3, 4, 5)
+    ev.__init__(7)
+    default = kevent(7)
+    assert ev == default
+    assert (ev.ident, ev.filter, ev.flags) == (7, default.filter, default.flags)
+    ev = kevent(5, -2, 0x11, 3, 4, 5)
+    with pytest.raises(TypeError, match="cannot be interpreted as an integer"):
+        ev.__init__(9, -2, "x")
+    # ident not stored (it comes last), filter parsed, flags back to the default.
+    assert (ev.ident, ev.filter, ev.flags, ev.fflags) == (0, -2, default.flags, 0)
+    with pytest.raises(TypeError, match="fileno"):
+        ev.__init__("not a file", -2)
+    assert (ev.ident, ev.filter) == (2**64 - 1, -2)

@@ -87,7 +87,9 @@ impl PyKEvent {
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        let mut ev = KEvent::defaults(&LAYOUT);
+        // As `kqueue_event_init`: the defaults first, then each field
+        // stored as it is parsed, so a failure leaves the ones before it.
+        self.ev = KEvent::defaults(&LAYOUT);
         let mut ident_obj = None;
         let formats = [
             LAYOUT.filter.0,
@@ -96,6 +98,7 @@ impl PyKEvent {
             LAYOUT.data.0,
             LAYOUT.uintptr.0,
         ];
+        let ev = &mut self.ev;
         args::parse("kevent", &Layout::KEYWORDS, 1, args, kwargs, |i, v| {
             if i == 0 {
                 ident_obj = Some(v.clone());
@@ -116,13 +119,14 @@ impl PyKEvent {
             Ok(())
         })?;
         let ident = ident_obj.expect("ident is required");
-        ev.ident = if ident.is_instance_of::<PyInt>() {
-            ident_from_int(to_int(&ident, false)?, LAYOUT.long_bits).map_err(conv_error)?
+        let converted = if ident.is_instance_of::<PyInt>() {
+            ident_from_int(to_int(&ident, false)?, LAYOUT.long_bits).map_err(conv_error)
         } else {
-            convert::fildes(&ident)? as u64
+            convert::fildes(&ident).map(|fd| fd as u64)
         };
-        self.ev = ev;
-        Ok(())
+        // A failed conversion stores its -1 (as size_t / uintptr_t) first.
+        self.ev.ident = *converted.as_ref().unwrap_or(&u64::MAX);
+        converted.map(|_| ())
     }
 
     fn get(&self, field: Field) -> i128 {
@@ -151,14 +155,23 @@ impl PyKEvent {
 #[pymethods]
 #[allow(clippy::unused_self)] // PyO3 deleters take a receiver they do not need
 impl PyKEvent {
+    /// `tp_new` is CPython's generic one: every field zero, whatever the
+    /// arguments; `__init__` parses them (and may run again later).
     #[new]
-    #[pyo3(signature = (*args, **kwargs), text_signature = None)]
-    fn py_new(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        let mut this = Self {
+    #[pyo3(signature = (*_args, **_kwargs), text_signature = None)]
+    fn py_new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
+        Self {
             ev: KEvent::default(),
-        };
-        this.init(args, kwargs)?;
-        Ok(this)
+        }
+    }
+
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __init__(
+        &mut self,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<()> {
+        self.init(args, kwargs)
     }
 
     #[getter]
