@@ -12,6 +12,17 @@ use crate::errors;
 use crate::version;
 use crate::RawFd;
 
+/// An optional argument as given, for a `from_py_with` that cannot fail: the
+/// function converts it in its body. PyO3 adds a "while processing '<name>'"
+/// note to any error raised while it extracts an argument, which CPython's
+/// errors do not carry; required arguments are simply taken as `&Bound`.
+/// `None` is "not given"; an explicit `None` is `Some` of it, and gets the
+/// converter's error as in CPython.
+#[allow(clippy::unnecessary_wraps)] // the signature `from_py_with` wants
+pub fn given<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    Ok(Some(obj.clone()))
+}
+
 /// The descriptor an exact `int` stands for, when it is a valid one (an `int`
 /// that is negative or out of the C `int` range gives `None`, as does any
 /// other object: [`fildes`] then raises the proper error). Runs no Python

@@ -96,7 +96,7 @@ impl DevPoll {
 
 /// The `fd` and `eventmask` arguments, converted here rather than by PyO3's
 /// `from_py_with`, which adds a "while processing" note to the error that
-/// CPython's has not.
+/// CPython's has not (see [`convert::given`]).
 fn fd_and_mask(fd: &Bound<'_, PyAny>, mask: Option<&Bound<'_, PyAny>>) -> PyResult<(RawFd, u16)> {
     let fd = convert::fildes(fd)?;
     let mask = match mask {
@@ -167,9 +167,9 @@ impl DevPoll {
         &self,
         py: Python<'_>,
         fd: &Bound<'_, PyAny>,
-        eventmask: Option<&Bound<'_, PyAny>>,
+        #[pyo3(from_py_with = convert::given)] eventmask: Option<Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let (fd, eventmask) = fd_and_mask(fd, eventmask)?;
+        let (fd, eventmask) = fd_and_mask(fd, eventmask.as_ref())?;
         self.push(py, fd, eventmask as i16)
     }
 
@@ -189,9 +189,9 @@ impl DevPoll {
         &self,
         py: Python<'_>,
         fd: &Bound<'_, PyAny>,
-        eventmask: Option<&Bound<'_, PyAny>>,
+        #[pyo3(from_py_with = convert::given)] eventmask: Option<Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let (fd, eventmask) = fd_and_mask(fd, eventmask)?;
+        let (fd, eventmask) = fd_and_mask(fd, eventmask.as_ref())?;
         // Remove, then add; a failed flush of the first stops the second.
         self.push(py, fd, POLLREMOVE)?;
         self.push(py, fd, eventmask as i16)

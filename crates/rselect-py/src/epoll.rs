@@ -175,12 +175,14 @@ impl Epoll {
     #[new]
     // No __text_signature__: the C type has none (its doc starts with the
     // call form, without the `--` marker that would make one).
-    #[pyo3(signature = (sizehint = -1, flags = 0), text_signature = None)]
+    #[pyo3(signature = (sizehint = None, flags = None), text_signature = None)]
     fn py_new(
         py: Python<'_>,
-        #[pyo3(from_py_with = convert::c_int)] sizehint: i32,
-        #[pyo3(from_py_with = convert::c_int)] flags: i32,
+        #[pyo3(from_py_with = convert::given)] sizehint: Option<Bound<'_, PyAny>>,
+        #[pyo3(from_py_with = convert::given)] flags: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
+        let sizehint = sizehint.as_ref().map_or(Ok(-1), convert::c_int)?;
+        let flags = flags.as_ref().map_or(Ok(0), convert::c_int)?;
         // -1 is the default; every other value must be positive.
         if sizehint != -1 && sizehint <= 0 {
             return Err(PyValueError::new_err("negative sizehint"));
@@ -217,12 +219,8 @@ impl Epoll {
     /// Create an epoll object from a given control fd.
     #[classmethod]
     #[pyo3(signature = (fd, /), text_signature = "($type, fd, /)")]
-    fn fromfd(
-        _cls: &Bound<'_, PyType>,
-        py: Python<'_>,
-        #[pyo3(from_py_with = convert::c_int)] fd: i32,
-    ) -> PyResult<Self> {
-        match fd {
+    fn fromfd(_cls: &Bound<'_, PyType>, py: Python<'_>, fd: &Bound<'_, PyAny>) -> PyResult<Self> {
+        match convert::c_int(fd)? {
             // -1 is CPython's internal "create a new instance" sentinel.
             -1 => Self::create(py),
             fd if fd < -1 => Err(errors::from_errno(py, 0)),
@@ -241,15 +239,19 @@ impl Epoll {
     ///
     /// The epoll interface supports all file descriptors that support poll.
     #[pyo3(
-        signature = (fd, eventmask = DEFAULT_MASK),
+        signature = (fd, eventmask = None),
         text_signature = "($self, /, fd,\n         eventmask=select.EPOLLIN | select.EPOLLPRI | select.EPOLLOUT)"
     )]
     fn register(
         &self,
         py: Python<'_>,
-        #[pyo3(from_py_with = convert::fildes)] fd: RawFd,
-        #[pyo3(from_py_with = convert::u32_bitwise)] eventmask: u32,
+        fd: &Bound<'_, PyAny>,
+        #[pyo3(from_py_with = convert::given)] eventmask: Option<Bound<'_, PyAny>>,
     ) -> PyResult<()> {
+        let fd = convert::fildes(fd)?;
+        let eventmask = eventmask
+            .as_ref()
+            .map_or(Ok(DEFAULT_MASK), convert::u32_bitwise)?;
         self.ctl(py, Ctl::Add, fd, eventmask)
     }
 
@@ -263,9 +265,11 @@ impl Epoll {
     fn modify(
         &self,
         py: Python<'_>,
-        #[pyo3(from_py_with = convert::fildes)] fd: RawFd,
-        #[pyo3(from_py_with = convert::u32_bitwise)] eventmask: u32,
+        fd: &Bound<'_, PyAny>,
+        eventmask: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
+        let fd = convert::fildes(fd)?;
+        let eventmask = convert::u32_bitwise(eventmask)?;
         self.ctl(py, Ctl::Modify, fd, eventmask)
     }
 
@@ -274,12 +278,8 @@ impl Epoll {
     ///   fd
     ///     the target file descriptor of the operation
     #[pyo3(signature = (fd), text_signature = "($self, /, fd)")]
-    fn unregister(
-        &self,
-        py: Python<'_>,
-        #[pyo3(from_py_with = convert::fildes)] fd: RawFd,
-    ) -> PyResult<()> {
-        self.ctl(py, Ctl::Delete, fd, 0)
+    fn unregister(&self, py: Python<'_>, fd: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.ctl(py, Ctl::Delete, convert::fildes(fd)?, 0)
     }
 
     /// Wait for events on the epoll file descriptor.
@@ -293,15 +293,16 @@ impl Epoll {
     /// Returns a list containing any descriptors that have events to report,
     /// as a list of (fd, events) 2-tuples.
     #[pyo3(
-        signature = (timeout = None, maxevents = -1),
+        signature = (timeout = None, maxevents = None),
         text_signature = "($self, /, timeout=None, maxevents=-1)"
     )]
     fn poll<'py>(
         &self,
         py: Python<'py>,
         timeout: Option<&Bound<'py, PyAny>>,
-        #[pyo3(from_py_with = convert::c_int)] maxevents: i32,
+        #[pyo3(from_py_with = convert::given)] maxevents: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyList>> {
+        let maxevents = maxevents.as_ref().map_or(Ok(-1), convert::c_int)?;
         self.wait(py, timeout, maxevents, build_events)
     }
 

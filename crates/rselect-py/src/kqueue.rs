@@ -119,12 +119,8 @@ impl Kqueue {
     /// Create a kqueue object from a given control fd.
     #[classmethod]
     #[pyo3(signature = (fd, /), text_signature = "($type, fd, /)")]
-    fn fromfd(
-        _cls: &Bound<'_, PyType>,
-        py: Python<'_>,
-        #[pyo3(from_py_with = convert::c_int)] fd: i32,
-    ) -> PyResult<Self> {
-        match fd {
+    fn fromfd(_cls: &Bound<'_, PyType>, py: Python<'_>, fd: &Bound<'_, PyAny>) -> PyResult<Self> {
+        match convert::c_int(fd)? {
             -1 => Self::create(py),
             fd if fd < -1 => Err(errors::from_errno(py, 0)),
             fd => Self::wrap(py, fd),

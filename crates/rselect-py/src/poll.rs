@@ -147,15 +147,20 @@ impl Poll {
     ///   eventmask
     ///     an optional bitmask describing the type of events to check for
     #[pyo3(
-        signature = (fd, eventmask = DEFAULT_MASK, /),
+        signature = (fd, eventmask = None, /),
         text_signature = "($self, fd,\n         eventmask=select.POLLIN | select.POLLPRI | select.POLLOUT, /)"
     )]
     fn register(
         &self,
-        #[pyo3(from_py_with = convert::fildes)] fd: RawFd,
-        #[pyo3(from_py_with = convert::ushort_mask)] eventmask: u16,
-    ) {
+        fd: &Bound<'_, PyAny>,
+        #[pyo3(from_py_with = convert::given)] eventmask: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let fd = convert::fildes(fd)?;
+        let eventmask = eventmask
+            .as_ref()
+            .map_or(Ok(DEFAULT_MASK), convert::ushort_mask)?;
         self.register_fd(fd, eventmask);
+        Ok(())
     }
 
     /// Modify an already registered file descriptor.
@@ -169,16 +174,18 @@ impl Poll {
     fn modify(
         &self,
         py: Python<'_>,
-        #[pyo3(from_py_with = convert::fildes)] fd: RawFd,
-        #[pyo3(from_py_with = convert::ushort_mask)] eventmask: u16,
+        fd: &Bound<'_, PyAny>,
+        eventmask: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
+        let fd = convert::fildes(fd)?;
+        let eventmask = convert::ushort_mask(eventmask)?;
         self.modify_fd(py, fd, eventmask)
     }
 
     /// Remove a file descriptor being tracked by the polling object.
     #[pyo3(signature = (fd, /), text_signature = "($self, fd, /)")]
-    fn unregister(&self, #[pyo3(from_py_with = convert::fildes)] fd: RawFd) -> PyResult<()> {
-        self.unregister_fd(fd)
+    fn unregister(&self, fd: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.unregister_fd(convert::fildes(fd)?)
     }
 
     /// Polls the set of registered file descriptors.
