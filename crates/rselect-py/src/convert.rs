@@ -19,6 +19,7 @@ use crate::RawFd;
 /// `None` is "not given"; an explicit `None` is `Some` of it, and gets the
 /// converter's error as in CPython.
 #[allow(clippy::unnecessary_wraps)] // the signature `from_py_with` wants
+#[cfg(unix)] // poll, epoll, devpoll: Windows has only select()
 pub fn given<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
     Ok(Some(obj.clone()))
 }
