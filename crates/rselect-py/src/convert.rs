@@ -93,16 +93,27 @@ fn c_int_of_int(int: &Bound<'_, PyInt>) -> PyResult<i32> {
     }
 }
 
+/// `PyNumber_Index(obj)`: `obj` itself when it is an exact `int`, otherwise
+/// the exact `int` its `__index__` gives (called once; its errors and the
+/// int-subclass deprecation warning pass through, as in CPython).
+#[cfg(any(target_os = "linux", target_os = "android", kevent_api))]
+fn exact_index<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyInt>> {
+    if let Ok(int) = obj.cast_exact::<PyInt>() {
+        return Ok(int.clone());
+    }
+    let py = obj.py();
+    let int = py
+        .import(intern!(py, "operator"))?
+        .call_method1(intern!(py, "index"), (obj,))?;
+    Ok(int.cast_into::<PyInt>()?)
+}
+
 /// A C `int` argument (argument clinic's `int` converter): `int` or any
-/// `__index__` object.
+/// `__index__` object; an `OverflowError` raised by `__index__` itself
+/// passes unchanged.
 #[cfg(any(target_os = "linux", target_os = "android", kevent_api))]
 pub fn c_int(obj: &Bound<'_, PyAny>) -> PyResult<i32> {
-    let py = obj.py();
-    match obj.extract::<i64>() {
-        Ok(v) => i32::try_from(v).map_err(|_| errors::c_int_overflow()),
-        Err(e) if e.is_instance_of::<PyOverflowError>(py) => Err(errors::c_int_overflow()),
-        Err(e) => Err(e),
-    }
+    c_int_of_int(&exact_index(obj)?)
 }
 
 /// The `unsigned short` event-mask converter of poll objects
@@ -130,20 +141,16 @@ pub fn ushort_mask(obj: &Bound<'_, PyAny>) -> PyResult<u16> {
     }
 }
 
-/// The 32-bit *bitwise* unsigned converter of epoll event masks: any integer
-/// or `__index__` object, reduced modulo 2**32.
+/// The 32-bit *bitwise* unsigned converter of epoll event masks
+/// (`PyLong_AsUnsignedLongMask`): any integer or `__index__` object (called
+/// once), reduced modulo 2**32.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub fn u32_bitwise(obj: &Bound<'_, PyAny>) -> PyResult<u32> {
-    let py = obj.py();
-    match obj.extract::<i64>() {
+    let int = exact_index(obj)?;
+    match int.extract::<i64>() {
         Ok(v) => Ok(v as u32),
-        Err(e) if e.is_instance_of::<PyOverflowError>(py) => {
-            let index = py
-                .import(intern!(py, "operator"))?
-                .call_method1(intern!(py, "index"), (obj,))?;
-            index.bitand(0xffff_ffff_u32)?.extract::<u32>()
-        }
-        Err(e) => Err(e),
+        // An exact int: `&` is int's own, no Python code runs.
+        Err(_) => int.bitand(0xffff_ffff_u32)?.extract::<u32>(),
     }
 }
 
