@@ -75,6 +75,27 @@ lint: ## rustfmt, clippy -D warnings, cargo doc -D warnings, ruff
 	.venv/bin/ruff check python tests tests_portable tools benches
 	.venv/bin/ruff format --check python tests tests_portable tools benches
 
+# The long reliability runs (issue 8), on one interpreter: PY=3.11 by default.
+PY ?= 3.11
+RELIABILITY = test_reliability_signals.py test_reliability_fork.py test_reliability_threads.py \
+	test_reliability_load.py test_reliability_leaks.py test_bad_input_catalogue.py
+
+.PHONY: fuzz
+fuzz: ## long differential fuzzing: 100,000 ops per API vs stock, then the coverage-guided atheris target for FUZZ_SECONDS (300)
+	cd tests && RSELECT_LONG=1 RSELECT_PRINT_FIGURES=1 ../.venvs/$(PY)/bin/python -m pytest -q -s -p no:cacheprovider test_reliability_fuzz.py
+	fuzz/run.sh $(or $(FUZZ_SECONDS),300)
+	.venv/bin/python tools/reliability_report.py
+
+.PHONY: stress
+stress: ## long signal storms, fork, 8-thread hammering, load, leak hunting, -X dev run; figures into docs/reliability.md
+	cd tests && RSELECT_LONG=1 HYPOTHESIS_PROFILE=ci RSELECT_PRINT_FIGURES=1 \
+	  ../.venvs/$(PY)/bin/python -m pytest -q -s -p no:cacheprovider $(RELIABILITY)
+	.venv/bin/python tools/reliability_report.py
+
+.PHONY: memcheck
+memcheck: ## the core crate's tests under valgrind memcheck (installs valgrind)
+	scripts/memcheck.sh
+
 .PHONY: bench
 bench: ## python -m rselect bench: every scenario, stock vs rselect vs floor; FILTER=substring
 	mkdir -p results
