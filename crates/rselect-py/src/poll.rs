@@ -51,9 +51,12 @@ impl Poll {
     /// `modify(fd, mask)` with converted arguments: `OSError(ENOENT)` for a
     /// descriptor that is not registered.
     pub(crate) fn modify_fd(&self, py: Python<'_>, fd: RawFd, mask: u16) -> PyResult<()> {
-        self.state()
-            .modify(fd, mask as i16)
-            .map_err(|_| errors::from_errno(py, libc::ENOENT))
+        // The guard is dropped before the error is built: building an
+        // OSError runs Python code (os.strerror, a first-use import) that
+        // may release the GIL, and another thread holding the GIL must not
+        // then wait for this lock (a deadlock the thread hammer found).
+        let result = self.state().modify(fd, mask as i16);
+        result.map_err(|_| errors::from_errno(py, libc::ENOENT))
     }
 
     /// `unregister(fd)` with a converted argument: `KeyError(fd)` for a
