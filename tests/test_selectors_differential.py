@@ -1006,6 +1006,39 @@ def test_lookup_override_set_on_the_class_later(pipe):
     assert [step[0] for step in results[0]] == ["ok", "raise", "ok", "ok", "raise"]
 
 
+@pytest.mark.parametrize("name", ["PollSelector", "EpollSelector"])
+def test_subclass_event_masks(name, socketpair):
+    """The poller's masks are the class's ``_EVENT_READ``/``_EVENT_WRITE``
+    (register, modify and the translation in select()); rselect remembers
+    them per class, so a change of the class attribute after use must show
+    at the next call."""
+    a, _ = socketpair  # writable, not readable
+    results = []
+    for mod in MODULES:
+        base = getattr(mod, name)
+
+        class Swapped(base):
+            _EVENT_READ = base._EVENT_WRITE
+            _EVENT_WRITE = base._EVENT_READ
+
+        steps = []
+        with Swapped() as sel:
+            sel.register(a, EVENT_READ, "r")  # the poller watches for writable
+            steps.append([(k.data, ev) for k, ev in sel.select(0)])
+            sel.modify(a, EVENT_WRITE, "w")  # ... and now for readable
+            steps.append([(k.data, ev) for k, ev in sel.select(0)])
+            Swapped._EVENT_READ = base._EVENT_READ
+            Swapped._EVENT_WRITE = base._EVENT_WRITE
+            sel.modify(a, EVENT_WRITE | EVENT_READ, "rw")
+            steps.append([(k.data, ev) for k, ev in sel.select(0)])
+        results.append(steps)
+    assert results[1] == results[0]
+    # EpollSelector.select() translates with the EPOLLIN/EPOLLOUT constants,
+    # PollSelector's with the class's masks.
+    first = EVENT_READ if name == "PollSelector" else 0
+    assert results[0] == [[("r", first)], [], [("rw", EVENT_WRITE)]]
+
+
 class _RefusingPoller:
     """A poller whose modify() fails: the stdlib then unregisters the object."""
 

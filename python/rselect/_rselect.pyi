@@ -257,27 +257,13 @@ def _selectors_init(key_type: type[tuple[Any, ...]], base: type) -> None: ...
 def _selector_lookup(fd_to_key: dict[Any, Any], fileobj: Any) -> Any: ...
 def _selector_get_key(fd_to_key: dict[Any, Any], fileobj: Any, selector: Any = None) -> Any: ...
 def _selector_register(
-    fd_to_key: dict[Any, Any],
-    poller: Any,
-    fileobj: Any,
-    events: Any,
-    data: Any,
-    read: Any,
-    write: Any,
-    selector: Any = None,
+    fd_to_key: dict[Any, Any], poller: Any, fileobj: Any, events: Any, data: Any, selector: Any
 ) -> Any: ...
 def _selector_unregister(
     fd_to_key: dict[Any, Any], poller: Any, fileobj: Any, selector: Any = None
 ) -> Any: ...
 def _selector_modify(
-    fd_to_key: dict[Any, Any],
-    poller: Any,
-    fileobj: Any,
-    events: Any,
-    data: Any,
-    read: Any,
-    write: Any,
-    selector: Any = None,
+    fd_to_key: dict[Any, Any], poller: Any, fileobj: Any, events: Any, data: Any, selector: Any
 ) -> Any: ...
 def _select_selector_ready(
     fd_to_key: dict[Any, Any], r: Any, w: Any, selector: Any = None
@@ -285,12 +271,7 @@ def _select_selector_ready(
 
 if sys.platform != "win32":
     def _poll_selector_select(
-        fd_to_key: dict[Any, Any],
-        poll: _Poll,
-        timeout: Any,
-        read: int,
-        write: int,
-        selector: Any = None,
+        fd_to_key: dict[Any, Any], poll: _Poll, timeout: Any, selector: Any
     ) -> list[Any]: ...
 
 if sys.platform == "linux" or sys.platform == "android":

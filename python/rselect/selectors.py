@@ -231,7 +231,7 @@ class _BaseSelectorImpl(BaseSelector):
         return _lookup(self._fd_to_key, fileobj)
 
     def register(self, fileobj, events, data=None):
-        return _register(self._fd_to_key, None, fileobj, events, data, None, None, self)
+        return _register(self._fd_to_key, None, fileobj, events, data, self)
 
     def unregister(self, fileobj):
         return _unregister(self._fd_to_key, None, fileobj, self)
@@ -333,32 +333,16 @@ class _PollLikeSelector(_BaseSelectorImpl):
         super().__init__()
         self._selector = self._selector_cls()
 
+    # register/modify/select take the poller's masks (_EVENT_READ,
+    # _EVENT_WRITE) from the class, in Rust, when they need them.
     def register(self, fileobj, events, data=None):
-        return _register(
-            self._fd_to_key,
-            self._selector,
-            fileobj,
-            events,
-            data,
-            self._EVENT_READ,
-            self._EVENT_WRITE,
-            self,
-        )
+        return _register(self._fd_to_key, self._selector, fileobj, events, data, self)
 
     def unregister(self, fileobj):
         return _unregister(self._fd_to_key, self._selector, fileobj, self)
 
     def modify(self, fileobj, events, data=None):
-        return _modify(
-            self._fd_to_key,
-            self._selector,
-            fileobj,
-            events,
-            data,
-            self._EVENT_READ,
-            self._EVENT_WRITE,
-            self,
-        )
+        return _modify(self._fd_to_key, self._selector, fileobj, events, data, self)
 
     def select(self, timeout=None):
         # poll() and devpoll.poll() take milliseconds: round up, so that the
@@ -371,9 +355,7 @@ class _PollLikeSelector(_BaseSelectorImpl):
             timeout = math.ceil(timeout * 1e3)
         poller = self._selector
         if type(poller) is _poll_type:
-            return _poll_select(
-                self._fd_to_key, poller, timeout, self._EVENT_READ, self._EVENT_WRITE, self
-            )
+            return _poll_select(self._fd_to_key, poller, timeout, self)
         # A poller of another kind (devpoll, or a test double).
         ready = []
         try:

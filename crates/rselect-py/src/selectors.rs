@@ -24,6 +24,7 @@ use pyo3::pyclass::CompareOp;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFrozenSet, PyInt, PyList, PyString, PyTuple, PyType};
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 #[cfg(unix)]
 use crate::convert;
@@ -128,6 +129,50 @@ impl Verified {
 
 static LOOKUP_VERIFIED: Verified = Verified::new();
 static KEY_FROM_FD_VERIFIED: Verified = Verified::new();
+
+/// The poller's masks of the selector's class, `_EVENT_READ` and
+/// `_EVENT_WRITE`, remembered for the last class by its version tag (two
+/// class-attribute lookups through an instance cost ~350 instructions, a
+/// quarter of what `register()` does in user space besides the system call).
+struct Masks {
+    ty: usize,
+    tag: u32,
+    read: Py<PyAny>,
+    write: Py<PyAny>,
+}
+
+static MASKS: Mutex<Option<Masks>> = Mutex::new(None);
+
+/// `(type(selector)._EVENT_READ, type(selector)._EVENT_WRITE)`.
+fn class_masks<'py>(
+    selector: &Bound<'py, PyAny>,
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    let py = selector.py();
+    let ty = selector.get_type();
+    let masks = || MASKS.lock().unwrap_or_else(PoisonError::into_inner);
+    let (raw, tag) = typever::of(&ty);
+    if tag != 0 {
+        if let Some(m) = masks().as_ref().filter(|m| m.ty == raw && m.tag == tag) {
+            return Ok((m.read.bind(py).clone(), m.write.bind(py).clone()));
+        }
+    }
+    let read = ty.getattr(intern!(py, "_EVENT_READ"))?;
+    let write = ty.getattr(intern!(py, "_EVENT_WRITE"))?;
+    // The lookups gave the class a tag if it had none.
+    let (raw, tag) = typever::of(&ty);
+    if tag != 0 {
+        let entry = Masks {
+            ty: raw,
+            tag,
+            read: read.clone().unbind(),
+            write: write.clone().unbind(),
+        };
+        // The entry replaced is dropped after the lock is released.
+        let old = masks().replace(entry);
+        drop(old);
+    }
+    Ok((read, write))
+}
 
 /// `selector.<name>` when the selector's class overrides `name` (resolves
 /// it to anything but `base`), None when the stdlib's own method would run:
@@ -521,28 +566,26 @@ fn base_unregister<'py>(
 /// `register(fileobj, events, data)` of the selectors: with `poller` None,
 /// `_BaseSelectorImpl.register`; with a poller, `_PollLikeSelector.register`
 /// (the key is taken back out if the poller refuses the descriptor).
-/// `selector` is the selector itself, for its class's overrides.
+/// `selector` is the selector itself: its class's overrides, and the
+/// poller's masks (`_EVENT_READ`, `_EVENT_WRITE`).
 #[pyfunction]
-#[pyo3(signature = (fd_to_key, poller, fileobj, events, data, read, write, selector=None))]
-#[allow(clippy::too_many_arguments)] // the stdlib method's state and arguments
 pub fn _selector_register<'py>(
     fd_to_key: &Bound<'py, PyDict>,
     poller: Option<&Bound<'py, PyAny>>,
     fileobj: &Bound<'py, PyAny>,
     events: &Bound<'py, PyAny>,
     data: &Bound<'py, PyAny>,
-    read: &Bound<'py, PyAny>,
-    write: &Bound<'py, PyAny>,
-    selector: Option<&Bound<'py, PyAny>>,
+    selector: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let hook = lookup_hook(selector)?;
+    let hook = lookup_hook(Some(selector))?;
     let hook = hook.as_ref();
     let (key, fd) = base_register(fd_to_key, fileobj, hook, events, data)?;
     let Some(poller) = poller else {
         return Ok(key);
     };
     // Outside the stdlib's `try`: an error here leaves the key registered.
-    let mask = poller_events(events, read, write)?;
+    let (read, write) = class_masks(selector)?;
+    let mask = poller_events(events, &read, &write)?;
     if let Err(err) = poller_call(poller, Op::Register, &fd, Some(&mask)) {
         // `except: super().unregister(fileobj); raise` (any exception).
         base_unregister(fd_to_key, fileobj, hook)?;
@@ -604,24 +647,21 @@ fn replaced<'py>(
 /// unregistered, bpo-30014); a new key replaces the old one when either
 /// `events` or `data` differ, so a `data`-only change makes no system call.
 #[pyfunction]
-#[pyo3(signature = (fd_to_key, poller, fileobj, events, data, read, write, selector=None))]
-#[allow(clippy::too_many_arguments)] // the stdlib method's state and arguments
 pub fn _selector_modify<'py>(
     fd_to_key: &Bound<'py, PyDict>,
     poller: &Bound<'py, PyAny>,
     fileobj: &Bound<'py, PyAny>,
     events: &Bound<'py, PyAny>,
     data: &Bound<'py, PyAny>,
-    read: &Bound<'py, PyAny>,
-    write: &Bound<'py, PyAny>,
-    selector: Option<&Bound<'py, PyAny>>,
+    selector: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let hook = lookup_hook(selector)?;
+    let hook = lookup_hook(Some(selector))?;
     let hook = hook.as_ref();
     let key = registered_key(fd_to_key, fileobj, hook, false)?;
     let mut changed = false;
     if differ(events, &field(&key, EVENTS)?)? {
-        let mask = poller_events(events, read, write)?;
+        let (read, write) = class_masks(selector)?;
+        let mask = poller_events(events, &read, &write)?;
         if let Err(err) = poller_call(poller, Op::Modify, &field(&key, FD)?, Some(&mask)) {
             base_unregister(fd_to_key, fileobj, hook)?;
             return Err(err);
@@ -781,27 +821,28 @@ pub fn _epoll_selector_select<'py>(
 /// `_PollLikeSelector.select()` over a `poll()` object, after the timeout
 /// conversion: per ready descriptor, the key and
 /// `((event & ~read and EVENT_WRITE) | (event & ~write and EVENT_READ))
-/// & key.events`, `read` and `write` being the class's `_EVENT_READ` and
-/// `_EVENT_WRITE`.
+/// & key.events`, `read` and `write` being the selector class's
+/// `_EVENT_READ` and `_EVENT_WRITE`.
 #[pyfunction]
-#[pyo3(signature = (fd_to_key, poll, timeout, read, write, selector=None))]
 pub fn _poll_selector_select<'py>(
     py: Python<'py>,
     fd_to_key: &Bound<'py, PyDict>,
     poll: &Bound<'py, Poll>,
     timeout: Option<&Bound<'py, PyAny>>,
-    read: i64,
-    write: i64,
-    selector: Option<&Bound<'py, PyAny>>,
+    selector: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyList>> {
     let ty = key_type(py)?;
     let result = poll.get().wait(py, timeout, |py, fds, count| {
         let mut ints = FdInts::get(py);
         let list = PyList::empty(py);
-        let hook = match count {
-            0 => None,
-            _ => key_from_fd_hook(selector)?,
-        };
+        if count == 0 {
+            return Ok(list);
+        }
+        let hook = key_from_fd_hook(Some(selector))?;
+        // Read per event in the stdlib (`event & ~self._EVENT_READ`), so only
+        // when there are events.
+        let (read, write) = class_masks(selector)?;
+        let (read, write) = (read.extract::<i64>()?, write.extract::<i64>()?);
         for p in fds.iter().filter(|p| p.revents != 0) {
             let event = i64::from(p.revents as u16);
             let fd = ints.int(p.fd)?;
