@@ -19,7 +19,9 @@ demo: ## build, show facilities and limits, compare with stock: select() and an 
 	.venvs/3.11/bin/python benches/echo.py --compare
 
 .PHONY: test
-test: setup test-rust lint check-targets typecheck test-python test-portable conformance test-install ## everything CI runs
+# test-portable (which makes the test builds in target/testing) comes before
+# test-python: the bad input catalogue checks devpoll/kqueue/kevent on them.
+test: setup test-rust lint check-targets typecheck test-portable test-python conformance test-install ## everything CI runs
 	@echo "make test: all green"
 
 .PHONY: test-rust
