@@ -1,7 +1,7 @@
 # rselect: `make help` lists the targets.
 SHELL := /bin/bash
 PYTHONS = $(shell awk '{print $$2}' .venvs/pythons.txt 2>/dev/null)
-VERSIONS ?= 3.10 3.11 3.12 3.13
+VERSIONS ?= 3.10 3.11 3.12 3.13 3.14 3.15
 
 .PHONY: help
 help: ## this list

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Build rselect and install it into one virtual environment per interpreter.
 #
-#   scripts/setup.sh [VERSION ...]     default: 3.10 3.11 3.12 3.13
+#   scripts/setup.sh [VERSION ...]     default: 3.10 3.11 3.12 3.13 3.14 3.15
 #
-# Interpreters are looked up under pyenv, then as pythonX.Y on PATH. A missing
-# one is reported (and listed in .venvs/missing.txt), never silently skipped.
+# Interpreters are looked up under pyenv, then as pythonX.Y on PATH; 3.14 and
+# later, when neither has them, come from Debian sid's binary packages
+# (scripts/python-sid.sh, cached outside the clone). A missing one is reported
+# (and listed in .venvs/missing.txt), never silently skipped.
 # Result: .venvs/X.Y/bin/python with rselect and the test tools installed;
 # .venvs/pythons.txt lists the ready ones. The build tool (maturin) lives in
 # .venv, which `make demo` uses too.
@@ -12,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 versions=("$@")
-[ ${#versions[@]} -gt 0 ] || versions=(3.10 3.11 3.12 3.13)
+[ ${#versions[@]} -gt 0 ] || versions=(3.10 3.11 3.12 3.13 3.14 3.15)
 profile=${RSELECT_PROFILE:-release}
 
 find_python() {
@@ -24,7 +26,8 @@ find_python() {
             if [ -x "$d/bin/python3" ]; then echo "$d/bin/python3"; return; fi
         done
     fi
-    command -v "python$v" 2>/dev/null || true
+    if command -v "python$v" >/dev/null 2>&1; then command -v "python$v"; return; fi
+    case $v in 3.1[4-9]) scripts/python-sid.sh "$v" || true ;; esac
 }
 
 mkdir -p .venvs dist
@@ -65,8 +68,15 @@ for item in "${interpreters[@]}"; do
     v=${item%%:*}; py=${item#*:}
     venv=.venvs/$v
     if [ ! -x "$venv/bin/python" ]; then
-        "$py" -m venv "$venv"
-        "$venv/bin/pip" install -q --upgrade pip
+        case $py in
+        */python-sid/*)  # Debian's ensurepip would take Debian 12's old pip: sid's own
+            "$py" -m venv --without-pip "$venv"
+            pipwhl=$(scripts/python-sid.sh --pip-wheel "$v")
+            "$venv/bin/python" "$pipwhl/pip" install -q "$pipwhl" ;;
+        *)
+            "$py" -m venv "$venv"
+            "$venv/bin/pip" install -q --upgrade pip ;;
+        esac
     fi
     "$venv/bin/pip" install -q -r requirements-test.txt
     tag=cp${v/./}

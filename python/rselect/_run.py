@@ -143,8 +143,10 @@ def _fresh_main(**attrs: object) -> dict[str, object]:
 
     main = types.ModuleType("__main__")
     namespace = vars(main)
+    if sys.version_info < (3, 14):
+        # 3.14 (PEP 649/749) no longer puts an empty __annotations__ there.
+        namespace["__annotations__"] = {}
     namespace.update(
-        __annotations__={},
         __builtins__=builtins,
         __loader__=None,
         __package__=None,

@@ -203,11 +203,11 @@ pub fn nofile_limit() -> io::Result<Option<u64>> {
 }
 
 /// The real `/dev/poll` driver.
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(devpoll)]
 #[derive(Debug, Clone, Copy)]
 pub struct Driver;
 
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(devpoll)]
 impl Driver {
     /// `open(2)` as `open("/dev/poll", O_RDWR | O_CLOEXEC)`, retried after
     /// `EINTR`. The device is described in illumos' `poll(4D)` (Solaris'
@@ -227,7 +227,7 @@ impl Driver {
     }
 }
 
-#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+#[cfg(devpoll)]
 impl Device for Driver {
     fn write(&self, fd: RawFd, entries: &[PollFd]) -> io::Result<usize> {
         let n = std::mem::size_of_val(entries);

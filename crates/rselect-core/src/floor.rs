@@ -23,7 +23,7 @@ pub enum Op {
     /// ([`select::wait`]: `poll(2)`, plus `select(2)` when it must decide).
     Select(Vec<select::Entry>),
     /// `epoll_wait(2)` with a zero timeout and room for `max` events.
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(linux_like)]
     EpollWait {
         /// The epoll descriptor.
         epfd: RawFd,
@@ -31,7 +31,7 @@ pub enum Op {
         max: usize,
     },
     /// `EPOLL_CTL_ADD` then `EPOLL_CTL_DEL` of `fd`.
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(linux_like)]
     EpollAddDel {
         /// The epoll descriptor.
         epfd: RawFd,
@@ -42,7 +42,7 @@ pub enum Op {
     },
     /// `EPOLL_CTL_MOD` of `fd`, alternating between two masks, then (when
     /// `wait_max` is not zero) `epoll_wait(2)` with a zero timeout.
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(linux_like)]
     EpollModify {
         /// The epoll descriptor.
         epfd: RawFd,
@@ -85,9 +85,9 @@ impl Op {
 /// The first failing call's error (a closed descriptor, `EEXIST`, ...): a
 /// floor that did not do its work would be meaningless.
 pub fn time(op: &mut Op, loops: u64) -> io::Result<Duration> {
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(linux_like)]
     let mut events = crate::epoll::Events::new();
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(linux_like)]
     if let Op::EpollWait { max, .. } | Op::EpollModify { wait_max: max, .. } = op {
         events
             .try_reserve(*max)
@@ -102,17 +102,17 @@ pub fn time(op: &mut Op, loops: u64) -> io::Result<Duration> {
             Op::Select(entries) => {
                 select::wait(entries, Some(Micros(0)), || Some(Micros(0)))?;
             }
-            #[cfg(any(target_os = "linux", target_os = "android"))]
+            #[cfg(linux_like)]
             Op::EpollWait { epfd, max } => {
                 events.wait(*epfd, *max, 0)?;
             }
-            #[cfg(any(target_os = "linux", target_os = "android"))]
+            #[cfg(linux_like)]
             Op::EpollAddDel { epfd, fd, events } => {
                 use crate::epoll::{ctl_raw, Ctl};
                 ctl_raw(*epfd, Ctl::Add, *fd, *events)?;
                 ctl_raw(*epfd, Ctl::Delete, *fd, 0)?;
             }
-            #[cfg(any(target_os = "linux", target_os = "android"))]
+            #[cfg(linux_like)]
             Op::EpollModify {
                 epfd,
                 fd,
@@ -163,7 +163,7 @@ mod tests {
         );
     }
 
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(linux_like)]
     #[test]
     fn epoll_floors_do_their_calls() {
         let ep = crate::epoll::Epoll::new().unwrap();

@@ -47,17 +47,10 @@ pub mod select;
 #[path = "select_windows.rs"]
 pub mod select;
 
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(linux_like)]
 pub mod epoll;
 
-#[cfg(any(
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-    target_os = "macos",
-    target_os = "ios"
-))]
+#[cfg(kqueue)]
 pub mod kqueue;
 
 #[cfg(unix)]

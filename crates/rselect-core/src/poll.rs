@@ -41,6 +41,56 @@ pub fn poll(fds: &mut [PollFd], timeout_ms: i32) -> io::Result<usize> {
     Ok(n as usize)
 }
 
+/// Whether [`poll_ns`] waits with `ppoll(2)` (nanosecond timeouts of any
+/// size) on this system; elsewhere it rounds up to whole milliseconds.
+pub const PPOLL: bool = cfg!(ppoll);
+
+/// [`poll`] with a timeout in nanoseconds (`None`: forever), as `CPython`
+/// 3.15's `poll.poll()` waits: with `ppoll(2)` where the system has it (see
+/// [`PPOLL`]), otherwise with `poll(2)` and the timeout rounded up to whole
+/// milliseconds, saturating at `INT_MAX`.
+///
+/// # Errors
+/// As [`poll`].
+///
+/// # References
+/// `ppoll(2)`:
+/// - [Linux](https://man7.org/linux/man-pages/man2/ppoll.2.html)
+/// - [FreeBSD](https://man.freebsd.org/cgi/man.cgi?query=ppoll&sektion=2)
+pub fn poll_ns(fds: &mut [PollFd], timeout_ns: Option<i64>) -> io::Result<usize> {
+    #[cfg(ppoll)]
+    {
+        let ts = timeout_ns.map(|ns| {
+            let (sec, nsec) = crate::time::ns_to_sec_nsec(ns.max(0));
+            // SAFETY: `timespec` is plain old data; all-zero is a valid value.
+            let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
+            ts.tv_sec = sec as libc::time_t;
+            ts.tv_nsec = nsec as _;
+            ts
+        });
+        let tsp = ts.as_ref().map_or(std::ptr::null(), std::ptr::from_ref);
+        // SAFETY: `fds` is a valid, exclusively borrowed array of
+        // `fds.len()` pollfd structs (the kernel writes only `revents`);
+        // `tsp` is null or points to a timespec that outlives the call; a
+        // null signal mask leaves the thread's mask alone.
+        let n = syscall!(ppoll(
+            fds.as_mut_ptr(),
+            fds.len() as libc::nfds_t,
+            tsp,
+            std::ptr::null()
+        ))?;
+        Ok(n as usize)
+    }
+    #[cfg(not(ppoll))]
+    {
+        let ms = timeout_ns.map_or(-1, |ns| {
+            let ms = crate::time::ns_to_ms(ns.max(0), crate::time::Round::Ceiling);
+            i32::try_from(ms).unwrap_or(i32::MAX)
+        });
+        poll(fds, ms)
+    }
+}
+
 /// fd → value, a flat table for the small descriptors that programs use and a
 /// hash map for the rest (any C `int` can be registered).
 #[derive(Debug, Clone, Default)]

@@ -99,7 +99,7 @@ pub fn select(
 /// kernel ignores such bits anyway. Elsewhere: `FD_SETSIZE`, as in `CPython`.
 #[must_use]
 pub fn fd_limit() -> RawFd {
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(linux_like)]
     {
         use std::sync::OnceLock;
         static LIMIT: OnceLock<RawFd> = OnceLock::new();
@@ -111,7 +111,7 @@ pub fn fd_limit() -> RawFd {
                 .unwrap_or(1 << 20)
         })
     }
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    #[cfg(not(linux_like))]
     {
         libc::FD_SETSIZE as RawFd
     }
@@ -120,7 +120,7 @@ pub fn fd_limit() -> RawFd {
 /// The most descriptors one set may hold, counting duplicates, when the
 /// platform has such a limit (`FD_SETSIZE` outside Linux, as in `CPython`'s
 /// `too many file descriptors in select()` check).
-pub const MAX_PER_SET: Option<usize> = if cfg!(any(target_os = "linux", target_os = "android")) {
+pub const MAX_PER_SET: Option<usize> = if cfg!(linux_like) {
     None
 } else {
     Some(libc::FD_SETSIZE)
@@ -220,7 +220,7 @@ pub fn wait(
     timeout: Option<Micros>,
     later: impl FnOnce() -> Option<Micros>,
 ) -> io::Result<usize> {
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(linux_like)]
     {
         match poll_entries(entries, timeout) {
             Ok(0) => return Ok(0),
@@ -236,7 +236,7 @@ pub fn wait(
         }
         select_entries(entries, later())
     }
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    #[cfg(not(linux_like))]
     {
         let _ = later;
         select_entries(entries, timeout)
@@ -246,7 +246,7 @@ pub fn wait(
 /// The number of ready entries after a `poll(2)` that reported some, or
 /// `None` when `select(2)` would have answered differently: a descriptor that
 /// is not open (`POLLNVAL`), or only conditions `select(2)` ignores.
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(linux_like)]
 fn decided(entries: &[Entry]) -> Option<usize> {
     // One pass without early exit (it vectorises; POLLNVAL is rare).
     let mut invalid = 0;
@@ -260,7 +260,7 @@ fn decided(entries: &[Entry]) -> Option<usize> {
 
 /// `poll(2)` over the entries with a microsecond timeout: `ppoll(2)` for a
 /// positive one, which keeps the precision `select(2)` has.
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(linux_like)]
 fn poll_entries(entries: &mut [Entry], timeout: Option<Micros>) -> io::Result<usize> {
     let n = entries.len() as libc::nfds_t;
     let ptr = entries.as_mut_ptr();
@@ -408,7 +408,7 @@ mod tests {
     }
 
     #[test]
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(linux_like)]
     fn a_hang_up_on_a_write_only_entry_waits_like_select() {
         // poll(2) reports POLLHUP for the read end of a pipe without writer
         // even when only POLLOUT was asked for; select(2) does not count it

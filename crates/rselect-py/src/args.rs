@@ -74,11 +74,13 @@ pub fn parse<'py>(
                 return Err(PyTypeError::new_err("keywords must be strings"));
             };
             if !kwlist.iter().any(|n| key.to_cow().is_ok_and(|k| k == *n)) {
-                return Err(PyTypeError::new_err(if version::at_least(3, 13) {
-                    format!("{fname}() got an unexpected keyword argument '{key}'")
-                } else {
-                    format!("'{key}' is an invalid keyword argument for {fname}()")
-                }));
+                return Err(PyTypeError::new_err(
+                    if version::rules().new_keyword_message {
+                        format!("{fname}() got an unexpected keyword argument '{key}'")
+                    } else {
+                        format!("'{key}' is an invalid keyword argument for {fname}()")
+                    },
+                ));
             }
         }
     }

@@ -45,7 +45,7 @@ pub fn fildes(obj: &Bound<'_, PyAny>) -> PyResult<RawFd> {
         // conversion error is overflow.
         obj.extract::<i32>().map_err(|_| errors::c_int_overflow())?
     } else if let Ok(int) = obj.cast::<PyInt>() {
-        if obj.is_exact_instance_of::<PyBool>() && version::at_least(3, 13) {
+        if obj.is_exact_instance_of::<PyBool>() && version::rules().bool_fd_warns {
             let py = obj.py();
             PyErr::warn(
                 py,
@@ -74,7 +74,17 @@ pub fn fildes(obj: &Bound<'_, PyAny>) -> PyResult<RawFd> {
             Err(err) => return Err(err),
         };
         let Ok(int) = result.cast::<PyInt>() else {
-            return Err(PyTypeError::new_err("fileno() returned a non-integer"));
+            return Err(PyTypeError::new_err(
+                if version::rules().fileno_names_types {
+                    format!(
+                        "{}.fileno() must return an int, not {}",
+                        qualified_type_name(obj),
+                        qualified_type_name(&result)
+                    )
+                } else {
+                    "fileno() returned a non-integer".to_owned()
+                },
+            ));
         };
         c_int_of_int(int)?
     };
@@ -96,7 +106,7 @@ fn c_int_of_int(int: &Bound<'_, PyInt>) -> PyResult<i32> {
 /// `PyNumber_Index(obj)`: `obj` itself when it is an exact `int`, otherwise
 /// the exact `int` its `__index__` gives (called once; its errors and the
 /// int-subclass deprecation warning pass through, as in CPython).
-#[cfg(any(target_os = "linux", target_os = "android", kevent_api))]
+#[cfg(any(linux_like, kevent_api))]
 fn exact_index<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyInt>> {
     if let Ok(int) = obj.cast_exact::<PyInt>() {
         return Ok(int.clone());
@@ -111,19 +121,29 @@ fn exact_index<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyInt>> {
 /// A C `int` argument (argument clinic's `int` converter): `int` or any
 /// `__index__` object; an `OverflowError` raised by `__index__` itself
 /// passes unchanged.
-#[cfg(any(target_os = "linux", target_os = "android", kevent_api))]
+#[cfg(any(linux_like, kevent_api))]
 pub fn c_int(obj: &Bound<'_, PyAny>) -> PyResult<i32> {
     c_int_of_int(&exact_index(obj)?)
 }
 
-/// The `unsigned short` event-mask converter of poll objects
-/// (`_PyLong_UnsignedShort_Converter`, CPython 3.10-3.13).
+/// The `unsigned short` event-mask converter of poll and devpoll objects:
+/// `_PyLong_UnsignedShort_Converter` up to 3.13 (exact ints only), and from
+/// 3.14 the generic unsigned converter (`__index__` objects too, called once).
 #[cfg(unix)]
 pub fn ushort_mask(obj: &Bound<'_, PyAny>) -> PyResult<u16> {
+    let too_large = || PyOverflowError::new_err("Python int too large for C unsigned short");
+    if version::rules().unsigned_index {
+        let int = exact_index(obj)?;
+        return match int.extract::<i64>() {
+            Ok(v) if v < 0 => Err(PyValueError::new_err("Cannot convert negative int")),
+            Ok(v) => u16::try_from(v).map_err(|_| too_large()),
+            Err(_) if int.lt(0)? => Err(PyValueError::new_err("Cannot convert negative int")),
+            Err(_) => Err(too_large()),
+        };
+    }
     let Ok(int) = obj.cast::<PyInt>() else {
         return Err(PyTypeError::new_err("an integer is required"));
     };
-    let too_large = || PyOverflowError::new_err("Python int too large for C unsigned short");
     match int.extract::<i64>() {
         Ok(v) if v < 0 => Err(PyValueError::new_err("value must be positive")),
         Ok(v) => u16::try_from(v).map_err(|_| too_large()),
@@ -143,43 +163,98 @@ pub fn ushort_mask(obj: &Bound<'_, PyAny>) -> PyResult<u16> {
 
 /// The 32-bit *bitwise* unsigned converter of epoll event masks
 /// (`PyLong_AsUnsignedLongMask`): any integer or `__index__` object (called
-/// once), reduced modulo 2**32.
-#[cfg(any(target_os = "linux", target_os = "android"))]
+/// once), reduced modulo 2**32. From 3.15 a value that fits neither
+/// `unsigned int` nor `int` warns `DeprecationWarning: integer value out of
+/// range` first (and is still reduced).
+#[cfg(linux_like)]
 pub fn u32_bitwise(obj: &Bound<'_, PyAny>) -> PyResult<u32> {
     let int = exact_index(obj)?;
-    match int.extract::<i64>() {
-        Ok(v) => Ok(v as u32),
+    let (value, in_range) = match int.extract::<i64>() {
+        Ok(v) => (
+            v as u32,
+            (i64::from(i32::MIN)..=i64::from(u32::MAX)).contains(&v),
+        ),
         // An exact int: `&` is int's own, no Python code runs.
-        Err(_) => int.bitand(0xffff_ffff_u32)?.extract::<u32>(),
+        Err(_) => (int.bitand(0xffff_ffff_u32)?.extract::<u32>()?, false),
+    };
+    if !in_range && version::rules().bitwise_range_warns {
+        let py = obj.py();
+        PyErr::warn(
+            py,
+            &py.get_type::<pyo3::exceptions::PyDeprecationWarning>(),
+            c"integer value out of range",
+            1,
+        )?;
     }
+    Ok(value)
 }
 
 fn time_error(err: TimeError) -> PyErr {
+    let rules = version::rules();
     match err {
         TimeError::NotANumber => PyValueError::new_err("Invalid value NaN (not a number)"),
-        // CPython 3.10 reports a float out of range like an integer one.
-        TimeError::FloatOutOfRange if version::at_least(3, 11) => {
-            PyOverflowError::new_err("timestamp out of range for platform time_t")
-        }
-        TimeError::FloatOutOfRange | TimeError::IntOutOfRange => {
-            PyOverflowError::new_err(if version::at_least(3, 13) {
-                "timestamp too large to convert to C PyTime_t"
-            } else {
-                "timestamp too large to convert to C _PyTime_t"
-            })
-        }
+        TimeError::FloatOutOfRange => PyOverflowError::new_err(rules.float_timeout_overflow),
+        TimeError::IntOutOfRange => PyOverflowError::new_err(rules.int_timeout_overflow),
     }
 }
 
-/// `_PyTime_FromSecondsObject` / `_PyTime_FromMillisecondsObject`: a float or
-/// an integer (`__index__`) count of `unit_ns` units → nanoseconds.
-///
-/// A `TypeError` from here means "not a number"; callers replace it with
-/// their own message.
-pub fn pytime(obj: &Bound<'_, PyAny>, unit_ns: i64, round: Round) -> PyResult<i64> {
+/// A timeout object (not `None`) → nanoseconds, as `_PyTime_FromSecondsObject`
+/// (`unit_ns` = 1 s) and `_PyTime_FromMillisecondsObject` (1 ms) convert it
+/// with `_PyTime_ROUND_TIMEOUT`: a float, or an integer (`__index__`), and
+/// from 3.15 any other real number through `__float__`. A `TypeError`
+/// becomes `TypeError(legacy_message)`, or from 3.15 `timeout must be a real
+/// number or None, not T`; other errors pass.
+pub fn timeout_ns(
+    obj: &Bound<'_, PyAny>,
+    unit_ns: i64,
+    legacy_message: &'static str,
+) -> PyResult<i64> {
+    let rules = version::rules();
+    pytime(obj, unit_ns, rules.real_timeouts).map_err(|err| {
+        let py = obj.py();
+        if !err.is_instance_of::<PyTypeError>(py) {
+            err
+        } else if rules.real_timeouts {
+            PyTypeError::new_err(format!(
+                "timeout must be a real number or None, not {}",
+                qualified_type_name(obj)
+            ))
+        } else {
+            PyTypeError::new_err(legacy_message)
+        }
+    })
+}
+
+/// The `tp_name` of `obj`'s type (`Py_TYPE(obj)->tp_name` in a message).
+pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_default()
+}
+
+/// `%T` of a message (3.13+): the type's fully qualified name, without the
+/// module for `builtins` and `__main__`.
+pub fn qualified_type_name(obj: &Bound<'_, PyAny>) -> String {
+    let ty = obj.get_type();
+    ty.getattr(intern!(obj.py(), "__fully_qualified_name__"))
+        .and_then(|n| n.extract::<String>())
+        .unwrap_or_else(|_| type_name(obj))
+}
+
+fn pytime(obj: &Bound<'_, PyAny>, unit_ns: i64, real: bool) -> PyResult<i64> {
     let py = obj.py();
     if let Ok(f) = obj.cast::<PyFloat>() {
-        return time::ns_from_f64(f.value(), unit_ns, round).map_err(time_error);
+        return time::ns_from_f64(f.value(), unit_ns, Round::Up).map_err(time_error);
+    }
+    if real
+        && !obj.is_instance_of::<PyInt>()
+        && !obj.get_type().hasattr(intern!(py, "__index__"))?
+    {
+        // 3.15: a real number that is neither float nor integer, through
+        // `__float__` (`PyFloat_AsDouble`).
+        let f: f64 = obj.extract()?;
+        return time::ns_from_f64(f, unit_ns, Round::Up).map_err(time_error);
     }
     let v = match obj.extract::<i64>() {
         Ok(v) => v,
@@ -191,6 +266,17 @@ pub fn pytime(obj: &Bound<'_, PyAny>, unit_ns: i64, round: Round) -> PyResult<i6
     time::ns_from_i64(v, unit_ns).map_err(time_error)
 }
 
+/// The timeout of `poll.poll()` on 3.15 where it waits with `ppoll(2)`:
+/// nanoseconds, `None` (forever) for `None` or a negative value.
+#[cfg(unix)]
+pub fn poll_timeout_ns(timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Option<i64>> {
+    let Some(obj) = timeout.filter(|o| !o.is_none()) else {
+        return Ok(None);
+    };
+    let ns = timeout_ns(obj, time::NS_PER_MS, "timeout must be an integer or None")?;
+    Ok((ns >= 0).then_some(ns))
+}
+
 /// The millisecond timeout of `poll.poll()` and `devpoll.poll()`:
 /// `(ms for the first call, deadline ns when >= 0)`; `None` waits forever.
 #[cfg(unix)]
@@ -198,9 +284,7 @@ pub fn poll_timeout_ms(timeout: Option<&Bound<'_, PyAny>>) -> PyResult<(i32, Opt
     let Some(obj) = timeout.filter(|o| !o.is_none()) else {
         return Ok((-1, None));
     };
-    let ns = pytime(obj, time::NS_PER_MS, Round::Up).map_err(|e| {
-        errors::replace_type_error(obj.py(), e, "timeout must be an integer or None")
-    })?;
+    let ns = timeout_ns(obj, time::NS_PER_MS, "timeout must be an integer or None")?;
     let ms = time::ns_to_ms(ns, Round::Up);
     let ms = i32::try_from(ms).map_err(|_| errors::timeout_too_large())?;
     Ok((ms.max(-1), (ns >= 0).then_some(ns)))

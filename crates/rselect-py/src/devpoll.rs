@@ -74,7 +74,7 @@ impl DevPoll {
                 FlushError::Short { tried, written } => PyOSError::new_err(format!(
                     "failed to write all pollfds. Please, report at {}. Data to report: \
                      Size tried: {tried}, actual size written: {written}.",
-                    if version::at_least(3, 12) {
+                    if version::rules().github_tracker {
                         "https://github.com/python/cpython/issues/"
                     } else {
                         "http://bugs.python.org/"
@@ -221,9 +221,11 @@ impl DevPoll {
         let (first_ms, deadline_ns) = match timeout.filter(|t| !t.is_none()) {
             None => (-1, None),
             Some(obj) => {
-                let ns = convert::pytime(obj, time::NS_PER_MS, Round::Up).map_err(|e| {
-                    errors::replace_type_error(py, e, "timeout must be an integer or None")
-                })?;
+                let ns = convert::timeout_ns(
+                    obj,
+                    time::NS_PER_MS,
+                    "timeout must be an integer or None",
+                )?;
                 let ms = time::ns_to_ms(ns, Round::Up);
                 // Only -1 is allowed as a negative value.
                 if !(-1..=i64::from(i32::MAX)).contains(&ms) {
@@ -271,10 +273,10 @@ impl DevPoll {
     ///
     /// Further operations on the devpoll object will raise an exception.
     #[pyo3(text_signature = "($self, /)")]
-    fn close(&self, py: Python<'_>) {
-        if let fd @ 0.. = self.fd.swap(CLOSED, Ordering::AcqRel) {
-            // CPython up to 3.14 ignores errors of close(2) here.
-            let _ = py.detach(move || core_dp::close(fd));
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        match self.fd.swap(CLOSED, Ordering::AcqRel) {
+            fd @ 0.. => errors::close_result(py, py.detach(move || core_dp::close(fd))),
+            _ => Ok(()),
         }
     }
 

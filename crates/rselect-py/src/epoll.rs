@@ -41,7 +41,12 @@ thread_local! {
 /// sizehint is used to optimize internal data structures. It doesn't limit
 /// the maximum number of monitored events.
 #[derive(Debug)]
-#[pyclass(name = "epoll", module = "select", frozen)]
+// 3.15 (gh-116946) made the type immutable.
+#[cfg_attr(
+    Py_3_15,
+    pyclass(name = "epoll", module = "select", frozen, immutable_type)
+)]
+#[cfg_attr(not(Py_3_15), pyclass(name = "epoll", module = "select", frozen))]
 pub struct Epoll {
     /// The epoll descriptor this object owns, `-1` once closed. An atomic
     /// rather than a lock: every method only needs the number (the kernel
@@ -108,9 +113,11 @@ impl Epoll {
         let (first_ms, deadline_ns) = match timeout.filter(|t| !t.is_none()) {
             None => (-1, None),
             Some(obj) => {
-                let ns = convert::pytime(obj, time::NS_PER_SEC, Round::Up).map_err(|e| {
-                    errors::replace_type_error(py, e, "timeout must be an integer or None")
-                })?;
+                let ns = convert::timeout_ns(
+                    obj,
+                    time::NS_PER_SEC,
+                    "timeout must be an integer or None",
+                )?;
                 let ms = time::ns_to_ms(ns, Round::Ceiling);
                 let ms = i32::try_from(ms).map_err(|_| errors::timeout_too_large())?;
                 (ms.max(-1), (ns >= 0).then_some(ns))
@@ -203,10 +210,10 @@ impl Epoll {
     ///
     /// Further operations on the epoll object will raise an exception.
     #[pyo3(text_signature = "($self, /)")]
-    fn close(&self, py: Python<'_>) {
-        if let Some(ep) = self.take() {
-            // CPython up to 3.14 ignores errors of close(2) here.
-            let _ = py.detach(move || ep.close());
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        match self.take() {
+            Some(ep) => errors::close_result(py, py.detach(move || ep.close())),
+            None => Ok(()),
         }
     }
 
@@ -285,13 +292,12 @@ impl Epoll {
     /// Wait for events on the epoll file descriptor.
     ///
     ///   timeout
-    ///     the maximum time to wait in seconds (as float);
+    #[doc = crate::docs::epoll_timeout!()]
     ///     a timeout of None or -1 makes poll wait indefinitely
     ///   maxevents
     ///     the maximum number of events returned; -1 means no limit
     ///
-    /// Returns a list containing any descriptors that have events to report,
-    /// as a list of (fd, events) 2-tuples.
+    #[doc = crate::docs::epoll_returns!()]
     #[pyo3(
         signature = (timeout = None, maxevents = None),
         text_signature = "($self, /, timeout=None, maxevents=-1)"

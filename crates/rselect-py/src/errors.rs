@@ -7,7 +7,7 @@
 
 use std::io;
 
-use pyo3::exceptions::{PyOSError, PyTypeError};
+use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
 
 /// `OSError(errno, os.strerror(errno))` for an OS error; an error without an
@@ -57,6 +57,16 @@ pub fn from_errno(py: Python<'_>, errno: i32) -> PyErr {
     PyOSError::new_err((errno, text.unbind()))
 }
 
+/// What `close()` of an epoll, kqueue or devpoll object makes of the result
+/// of `close(2)`: nothing up to 3.14, the `OSError` from 3.15 (gh-146205).
+#[cfg(unix)]
+pub fn close_result(py: Python<'_>, result: io::Result<()>) -> PyResult<()> {
+    match result {
+        Err(err) if crate::version::rules().close_reports_errors => Err(os_error(py, &err)),
+        _ => Ok(()),
+    }
+}
+
 /// `ValueError: I/O operation on closed <what> object`.
 #[cfg(unix)]
 pub fn closed(what: &str) -> PyErr {
@@ -72,14 +82,4 @@ pub fn c_int_overflow() -> PyErr {
 #[cfg(unix)]
 pub fn timeout_too_large() -> PyErr {
     pyo3::exceptions::PyOverflowError::new_err("timeout is too large")
-}
-
-/// Replaces a `TypeError` with `TypeError(message)`, as CPython's timeout
-/// parsers do; other exceptions pass through.
-pub fn replace_type_error(py: Python<'_>, err: PyErr, message: &'static str) -> PyErr {
-    if err.is_instance_of::<PyTypeError>(py) {
-        PyTypeError::new_err(message)
-    } else {
-        err
-    }
 }

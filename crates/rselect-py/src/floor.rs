@@ -42,18 +42,18 @@ pub fn _floor(
         "select-r" => Op::select(Kind::Read, &fds),
         "select-w" => Op::select(Kind::Write, &fds),
         "select-x" => Op::select(Kind::Except, &fds),
-        #[cfg(any(target_os = "linux", target_os = "android"))]
+        #[cfg(linux_like)]
         "epoll-wait" => Op::EpollWait {
             epfd,
             max: maxevents,
         },
-        #[cfg(any(target_os = "linux", target_os = "android"))]
+        #[cfg(linux_like)]
         "epoll-add-del" => Op::EpollAddDel {
             epfd,
             fd: first()?,
             events: events as u32,
         },
-        #[cfg(any(target_os = "linux", target_os = "android"))]
+        #[cfg(linux_like)]
         "epoll-modify" => Op::EpollModify {
             epfd,
             fd: first()?,

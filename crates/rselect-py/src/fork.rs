@@ -27,7 +27,7 @@ pub const CLOSED: i32 = -1;
 /// Starts tracking `cell` (on 3.12.1 and later; earlier interpreters keep
 /// the stale descriptor in the child, as the stock module does).
 pub fn track(py: Python<'_>, cell: &Arc<AtomicI32>) -> PyResult<()> {
-    if !version::at_least_micro(3, 12, 1) {
+    if !version::rules().kqueue_fork_hook {
         return Ok(());
     }
     // One attempt, as the stock module makes: a failure is reported once

@@ -134,7 +134,7 @@ impl PyKEvent {
     }
 
     fn set(&mut self, py: Python<'_>, field: Field, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let (minor, micro) = version::minor_micro();
+        let (minor, micro) = version::rules().minor_micro;
         let rules = SetterRules::of(minor, micro);
         let is_int = value.is_instance_of::<PyInt>();
         let store = field
@@ -303,17 +303,18 @@ pub fn control_args(
     let timeout_ns = match timeout.filter(|t| !t.is_none()) {
         None => None,
         Some(obj) => {
-            // Every conversion error, NaN and overflow included, becomes
-            // this TypeError.
-            let ns = convert::pytime(obj, time::NS_PER_SEC, Round::Up).map_err(|_| {
-                PyTypeError::new_err(format!(
-                    "timeout argument must be a number or None, got {}",
-                    obj.get_type()
-                        .name()
-                        .map(|n| n.to_string())
-                        .unwrap_or_default()
-                ))
-            })?;
+            // Up to 3.14 every conversion error, NaN and overflow included,
+            // becomes this TypeError; 3.15 replaces only a TypeError.
+            let ns = if version::rules().kqueue_timeout_overflow_passes {
+                convert::timeout_ns(obj, time::NS_PER_SEC, "")?
+            } else {
+                convert::timeout_ns(obj, time::NS_PER_SEC, "").map_err(|_| {
+                    PyTypeError::new_err(format!(
+                        "timeout argument must be a number or None, got {}",
+                        convert::type_name(obj)
+                    ))
+                })?
+            };
             if time::ns_to_sec_nsec(ns).0 < 0 {
                 return Err(PyValueError::new_err("timeout must be positive or None"));
             }

@@ -103,10 +103,10 @@ impl Kqueue {
     ///
     /// Further operations on the kqueue object will raise an exception.
     #[pyo3(text_signature = "($self, /)")]
-    fn close(&self, py: Python<'_>) {
-        if let Some(fd) = self.take() {
-            // CPython up to 3.14 ignores errors of close(2) here.
-            let _ = py.detach(move || core_kq::close(fd));
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        match self.take() {
+            Some(fd) => errors::close_result(py, py.detach(move || core_kq::close(fd))),
+            None => Ok(()),
         }
     }
 

@@ -14,7 +14,8 @@ mod args;
 mod convert;
 #[cfg(devpoll_api)]
 mod devpoll;
-#[cfg(any(target_os = "linux", target_os = "android"))]
+mod docs;
+#[cfg(linux_like)]
 mod epoll;
 mod errors;
 #[cfg(unix)]
@@ -77,11 +78,11 @@ mod _rselect {
     #[pymodule_export]
     use crate::selectors::_poll_selector_select;
 
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(linux_like)]
     #[pymodule_export]
     use crate::selectors::_epoll_selector_select;
 
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(linux_like)]
     #[pymodule_export]
     use crate::epoll::Epoll;
 
@@ -133,7 +134,7 @@ mod _rselect {
 
 /// `POLLMSG` from Linux's `<asm-generic/poll.h>` (`0x0400`), which the `libc`
 /// crate does not declare.
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(linux_like)]
 const LINUX_POLLMSG: libc::c_short = 0x400;
 
 #[cfg(unix)]
@@ -151,7 +152,7 @@ fn add_constants(m: &Bound<'_, PyModule>) -> PyResult<()> {
         ("POLLRDBAND", libc::POLLRDBAND),
         ("POLLWRNORM", libc::POLLWRNORM),
         ("POLLWRBAND", libc::POLLWRBAND),
-        #[cfg(any(target_os = "linux", target_os = "android"))]
+        #[cfg(linux_like)]
         ("POLLMSG", LINUX_POLLMSG),
         #[cfg(any(
             target_os = "linux",
@@ -164,7 +165,7 @@ fn add_constants(m: &Bound<'_, PyModule>) -> PyResult<()> {
     for (name, value) in poll {
         m.add(*name, i64::from(*value as u16))?;
     }
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(linux_like)]
     {
         let epoll: &[(&str, libc::c_int)] = &[
             ("EPOLLIN", libc::EPOLLIN),
@@ -187,7 +188,7 @@ fn add_constants(m: &Bound<'_, PyModule>) -> PyResult<()> {
             // C `long` of an unsigned 32-bit macro: EPOLLET is 2147483648.
             m.add(*name, i64::from(*value as u32))?;
         }
-        if crate::version::at_least(3, 14) {
+        if crate::version::rules().epollwakeup {
             // gh-127481: exported from CPython 3.14 on.
             m.add("EPOLLWAKEUP", i64::from(libc::EPOLLWAKEUP as u32))?;
         }

@@ -103,7 +103,12 @@ pub fn pair<'py>(
 /// The caller checks once that `ty` is such a class (see
 /// `selectors::init`); `tp_alloc` of a tuple subclass is
 /// `PyType_GenericAlloc`, which zeroes the item slots and tracks the object
-/// for the collector, as `tuple_subtype_new` relies on.
+/// for the collector, as `tuple_subtype_new` relies on. From 3.14 a tuple
+/// caches its hash in `ob_hash`, where `-1` means "not computed yet": a
+/// zeroed one would claim the hash 0 (`tuple(key) in {key}` false), so it
+/// is set as `tuple_subtype_new` sets it. The abi3 build cannot reach that
+/// field and calls `tuple.__new__(ty, items)` instead.
+#[cfg(not(feature = "abi3"))]
 pub fn tuple_of_type<'py, const N: usize>(
     ty: &Bound<'py, PyType>,
     items: [Bound<'py, PyAny>; N],
@@ -122,7 +127,25 @@ pub fn tuple_of_type<'py, const N: usize>(
         // nobody else holds it; SET steals the reference given.
         unsafe { set_tuple_item(tuple.as_ptr(), index as ffi::Py_ssize_t, item.into_ptr()) };
     }
+    #[cfg(Py_3_14)]
+    // SAFETY: a tuple (subclass) instance: its layout starts with
+    // PyTupleObject, and nobody has read its hash yet.
+    unsafe {
+        (*tuple.as_ptr().cast::<ffi::PyTupleObject>()).ob_hash = -1;
+    }
     Ok(tuple)
+}
+
+/// `tuple.__new__(ty, items)` (see the other `tuple_of_type`).
+#[cfg(feature = "abi3")]
+pub fn tuple_of_type<'py, const N: usize>(
+    ty: &Bound<'py, PyType>,
+    items: [Bound<'py, PyAny>; N],
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = ty.py();
+    let items = pyo3::types::PyTuple::new(py, items)?;
+    py.get_type::<pyo3::types::PyTuple>()
+        .call_method1(pyo3::intern!(py, "__new__"), (ty, items))
 }
 
 /// `PyLong_FromLong` (CPython's small ints included).

@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use pyo3::exceptions::{PyKeyError, PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
-use rselect_core::intr::{self, Outcome, RetryError};
+use rselect_core::intr::{self, Attempt, Outcome, RetryError};
 use rselect_core::poll::{self as core_poll, PollFd, PollSet, PollSetError};
 
 use crate::convert;
@@ -15,11 +15,18 @@ use crate::errors;
 use crate::fdints::FdInts;
 use crate::gil;
 use crate::pairs;
+use crate::version;
 
 /// Returns a polling object.
 ///
-/// This object supports registering and unregistering file descriptors, and then
-/// polling them for I/O events.
+#[cfg_attr(
+    not(Py_3_14),
+    doc = "This object supports registering and unregistering file descriptors, and then\npolling them for I/O events."
+)]
+#[cfg_attr(
+    Py_3_14,
+    doc = "This object supports registering and unregistering file descriptors, and\nthen polling them for I/O events."
+)]
 #[pyfunction(name = "poll")]
 #[pyo3(text_signature = "($module, /)")]
 pub fn new_poll() -> Poll {
@@ -31,7 +38,12 @@ pub fn new_poll() -> Poll {
 /// A poll object: descriptors registered with event masks, in registration
 /// order, waited on with `poll(2)`.
 #[derive(Debug)]
-#[pyclass(name = "poll", module = "select", frozen)]
+// 3.15 (gh-116946) made the type immutable.
+#[cfg_attr(
+    Py_3_15,
+    pyclass(name = "poll", module = "select", frozen, immutable_type)
+)]
+#[cfg_attr(not(Py_3_15), pyclass(name = "poll", module = "select", frozen))]
 pub struct Poll {
     state: Mutex<PollSet>,
 }
@@ -81,7 +93,14 @@ impl Poll {
     where
         F: FnOnce(Python<'py>, &[PollFd], usize) -> PyResult<Bound<'py, PyList>>,
     {
-        let (first_ms, deadline_ns) = convert::poll_timeout_ms(timeout)?;
+        // The first attempt's timeout, and the deadline of the retries.
+        let (first, deadline_ns) = if version::rules().ppoll {
+            let ns = convert::poll_timeout_ns(timeout)?;
+            (PollTimeout::Ns(ns), ns)
+        } else {
+            let (ms, deadline_ns) = convert::poll_timeout_ms(timeout)?;
+            (PollTimeout::Ms(ms), deadline_ns)
+        };
         let busy = |e| match e {
             PollSetError::Busy => PyRuntimeError::new_err("concurrent poll() invocation"),
             PollSetError::NotRegistered | PollSetError::Missing => {
@@ -94,9 +113,20 @@ impl Poll {
                 deadline_ns,
                 || py.check_signals(),
                 |attempt| {
-                    let ms = convert::attempt_ms(attempt, first_ms);
                     let fds = &mut fds;
-                    gil::wait(py, ms != 0, move || core_poll::poll(fds, ms))
+                    match first {
+                        PollTimeout::Ms(first_ms) => {
+                            let ms = convert::attempt_ms(attempt, first_ms);
+                            gil::wait(py, ms != 0, move || core_poll::poll(fds, ms))
+                        }
+                        PollTimeout::Ns(first_ns) => {
+                            let ns = match attempt {
+                                Attempt::First | Attempt::Again => first_ns,
+                                Attempt::Remaining(ns) => Some(ns),
+                            };
+                            gil::wait(py, ns != Some(0), move || core_poll::poll_ns(fds, ns))
+                        }
+                    }
                 },
             );
             if let Err(RetryError::Os(err)) = &outcome {
@@ -132,6 +162,14 @@ impl Poll {
     }
 }
 
+/// The timeout of a `poll()` call: whole milliseconds for `poll(2)` (up to
+/// 3.14), nanoseconds for `ppoll(2)` (3.15); `None`/negative: forever.
+#[derive(Clone, Copy)]
+enum PollTimeout {
+    Ms(i32),
+    Ns(Option<i64>),
+}
+
 const DEFAULT_MASK: u16 = (libc::POLLIN | libc::POLLPRI | libc::POLLOUT) as u16;
 
 #[pymethods]
@@ -146,9 +184,10 @@ impl Poll {
     /// Register a file descriptor with the polling object.
     ///
     ///   fd
-    ///     either an integer, or an object with a `fileno()` method returning an int
+    ///     either an integer, or an object with a fileno() method returning an int
     ///   eventmask
     ///     an optional bitmask describing the type of events to check for
+    #[allow(clippy::doc_markdown)] // CPython's docstring, as Python shows it
     #[pyo3(
         signature = (fd, eventmask = None, /),
         text_signature = "($self, fd,\n         eventmask=select.POLLIN | select.POLLPRI | select.POLLOUT, /)"
@@ -169,10 +208,11 @@ impl Poll {
     /// Modify an already registered file descriptor.
     ///
     ///   fd
-    ///     either an integer, or an object with a `fileno()` method returning
+    ///     either an integer, or an object with a fileno() method returning
     ///     an int
     ///   eventmask
     ///     a bitmask describing the type of events to check for
+    #[allow(clippy::doc_markdown)] // CPython's docstring, as Python shows it
     #[pyo3(signature = (fd, eventmask, /), text_signature = "($self, fd, eventmask, /)")]
     fn modify(
         &self,
@@ -197,8 +237,7 @@ impl Poll {
     ///     The maximum time to wait in milliseconds, or else None (or a negative
     ///     value) to wait indefinitely.
     ///
-    /// Returns a list containing any descriptors that have events or errors to
-    /// report, as a list of (fd, event) 2-tuples.
+    #[doc = crate::docs::poll_returns!()]
     #[pyo3(signature = (timeout = None, /), text_signature = "($self, timeout=None, /)")]
     fn poll<'py>(
         &self,

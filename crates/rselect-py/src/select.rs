@@ -152,25 +152,47 @@ fn push<'py>(
 
 /// Wait until one or more file descriptors are ready for some kind of I/O.
 ///
-/// The first three arguments are iterables of file descriptors to be waited for:
+// Docstrings as the running interpreter's: 3.14 re-wrapped them (gh-150285),
+// 3.15 reworded the timeout (gh-67795).
+#[cfg_attr(
+    not(Py_3_14),
+    doc = "The first three arguments are iterables of file descriptors to be waited for:"
+)]
+#[cfg_attr(
+    Py_3_14,
+    doc = "The first three arguments are iterables of file descriptors to be waited\nfor:"
+)]
 /// rlist -- wait until ready for reading
 /// wlist -- wait until ready for writing
 /// xlist -- wait for an "exceptional condition"
 /// If only one kind of condition is required, pass [] for the other lists.
 ///
 /// A file descriptor is either a socket or file object, or a small integer
-/// gotten from a `fileno()` method call on one of those.
+/// gotten from a fileno() method call on one of those.
 ///
 /// The optional 4th argument specifies a timeout in seconds; it may be
-/// a floating-point number to specify fractions of seconds.  If it is absent
+#[cfg_attr(
+    not(Py_3_15),
+    doc = "a floating-point number to specify fractions of seconds.  If it is absent"
+)]
+#[cfg_attr(
+    Py_3_15,
+    doc = "a non-integer to specify fractions of seconds.  If it is absent"
+)]
 /// or None, the call will never time out.
 ///
-/// The return value is a tuple of three lists corresponding to the first three
-/// arguments; each contains the subset of the corresponding file descriptors
-/// that are ready.
+#[cfg_attr(
+    not(Py_3_14),
+    doc = "The return value is a tuple of three lists corresponding to the first three\narguments; each contains the subset of the corresponding file descriptors\nthat are ready."
+)]
+#[cfg_attr(
+    Py_3_14,
+    doc = "The return value is a tuple of three lists corresponding to the first\nthree arguments; each contains the subset of the corresponding file\ndescriptors that are ready."
+)]
 ///
 /// On Linux, descriptors above 1023 are accepted (the stdlib module refuses
 /// them).
+#[allow(clippy::doc_markdown)] // CPython's docstring, as Python shows it
 #[pyfunction]
 #[pyo3(
     signature = (rlist, wlist, xlist, timeout = None, /),
@@ -187,9 +209,7 @@ pub fn select<'py>(
     let timeout_ns = match timeout.filter(|t| !t.is_none()) {
         None => None,
         Some(obj) => {
-            let ns = convert::pytime(obj, time::NS_PER_SEC, Round::Up).map_err(|e| {
-                errors::replace_type_error(py, e, "timeout must be a float or None")
-            })?;
+            let ns = convert::timeout_ns(obj, time::NS_PER_SEC, "timeout must be a float or None")?;
             let us = time::ns_to_us(ns, Round::Up);
             if time::us_to_timeval_parts(us).0 < 0 {
                 return Err(PyValueError::new_err("timeout must be non-negative"));

@@ -28,7 +28,7 @@ use std::sync::{Mutex, PoisonError};
 
 #[cfg(unix)]
 use crate::convert;
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(linux_like)]
 use crate::epoll::Epoll;
 #[cfg(unix)]
 use crate::fdints::FdInts;
@@ -36,7 +36,7 @@ use crate::pairs;
 #[cfg(unix)]
 use crate::poll::Poll;
 use crate::typever;
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(linux_like)]
 use rselect_core::epoll::Ctl;
 
 /// `selectors.EVENT_READ` and `selectors.EVENT_WRITE`.
@@ -482,7 +482,7 @@ fn poller_call(
     mask: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<()> {
     let py = poller.py();
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(linux_like)]
     if let Ok(epoll) = poller.cast_exact::<Epoll>() {
         let fd = convert::fildes(fd)?;
         let mask = mask.map(convert::u32_bitwise).transpose()?.unwrap_or(0);
@@ -783,7 +783,7 @@ fn interrupted_is_empty<'py>(
 /// `epoll.poll(timeout, maxevents)` and, per event, the key and
 /// `((event & ~EPOLLIN and EVENT_WRITE) | (event & ~EPOLLOUT and EVENT_READ))
 /// & key.events`.
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(linux_like)]
 #[pyfunction]
 #[pyo3(signature = (fd_to_key, epoll, timeout, maxevents, selector=None))]
 pub fn _epoll_selector_select<'py>(

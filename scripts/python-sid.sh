@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# CPython 3.14 / 3.15 on Debian 12, from Debian sid's binary packages.
+#
+#   scripts/python-sid.sh 3.14 [3.15 ...]    prints the interpreter path of each
+#
+# Neither python.org nor a source package can be had here, and sid's python
+# needs glibc >= 2.38 (Debian 12 has 2.36). So each version goes into a
+# private root with sid's own libc and the libraries the interpreter and its
+# extension modules link, unpacked with `dpkg-deb -x` (nothing is installed on
+# the machine), and patchelf points the executable at that root's loader and
+# libraries. apt runs with its own sources list, lists and cache directories,
+# so the machine's apt configuration is never read nor written.
+#
+# Cached outside the clone: ${RSELECT_CACHE:-~/.cache/rselect}/python-sid/X.Y,
+# built once per machine (about 20 MB and half a minute per version). The
+# interpreter is root/usr/bin/pythonX.Y; `-m venv --without-pip` works, and
+# pip comes from sid's python3-pip-whl (print_pip_wheel below), because Debian
+# 12's ensurepip wheel is too old for 3.14.
+#
+# Only the path lines go to stdout; progress goes to stderr.
+set -euo pipefail
+
+cache=${RSELECT_CACHE:-$HOME/.cache/rselect}/python-sid
+mirror=${RSELECT_SID_MIRROR:-http://deb.debian.org/debian}
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+
+# What the interpreter, its stdlib extension modules and CPython's test
+# package need at run time (sid's names).
+libs=(libc6 libgcc-s1 libexpat1 libzstd1 zlib1g libssl3t64 libffi8 libbz2-1.0 liblzma5
+      libncursesw6 libtinfo6 libreadline8t64 libsqlite3-0 libuuid1 libdb5.3t64 libmpdec4
+      libstdc++6 libcrypt1 libgdbm6t64 libgdbm-compat4t64 media-types tzdata)
+
+log() { echo "python-sid: $*" >&2; }
+
+ensure_patchelf() {
+    command -v patchelf >/dev/null 2>&1 && return
+    "$(dirname "$0")/install-tools.sh" patchelf >&2
+}
+
+apt_state() {  # a private apt state holding sid's package lists
+    local d=$cache/apt
+    mkdir -p "$d"/etc/sources.list.d "$d"/etc/preferences.d "$d"/etc/apt.conf.d \
+        "$d"/lists/partial "$d"/archives/partial
+    echo "deb [signed-by=$keyring] $mirror sid main" > "$d/etc/sources.list"
+    APT_OPTS=(-o "Dir::Etc=$d/etc" -o "Dir::Etc::Parts=$d/etc/apt.conf.d"
+              -o "Dir::State=$d" -o "Dir::State::Lists=$d/lists"
+              -o "Dir::Cache=$d" -o "Dir::Cache::Archives=$d/archives"
+              -o "Dir::State::status=/dev/null" -o "Debug::NoLocking=1"
+              -o "APT::Architecture=amd64" -o "Acquire::Languages=none" -o "APT::Sandbox::User=root"
+              -o "Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false"
+              -o "Acquire::IndexTargets::deb::DEP-11-icons::DefaultEnabled=false"
+              -o "Acquire::IndexTargets::deb::DEP-11-icons-small::DefaultEnabled=false")
+    # Lists younger than a day are reused.
+    if [ -z "$(find "$d/lists" -maxdepth 1 -name '*_Packages*' -mmin -1440 2>/dev/null)" ]; then
+        log "fetching sid's package lists"
+        apt-get "${APT_OPTS[@]}" -qq update >&2
+    fi
+}
+
+build() {
+    local v=$1 root=$cache/$1 tmp debs
+    tmp=$(mktemp -d "$cache/.build-$v.XXXX")
+    trap 'rm -rf "$tmp"' RETURN
+    apt_state
+    debs=("${libs[@]}" "python$v" "python$v-minimal" "libpython$v-minimal"
+          "libpython$v-stdlib" "libpython$v-testsuite" "python$v-venv" python3-pip-whl
+          python3-setuptools-whl)
+    log "downloading ${#debs[@]} packages for Python $v"
+    (cd "$tmp" && apt-get "${APT_OPTS[@]}" -qq download "${debs[@]}" >&2)
+    mkdir -p "$tmp/root"
+    for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$tmp/root"; done
+    local exe=$tmp/root/usr/bin/python$v
+    [ -x "$exe" ] || { log "python$v not in the packages"; return 1; }
+    # The absolute paths are those of the final root (renamed into place below).
+    # --force-rpath writes DT_RPATH, which (unlike RUNPATH) also serves the
+    # libraries that extension modules load.
+    ensure_patchelf
+    patchelf --set-interpreter "$root/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" \
+        --force-rpath --set-rpath "$root/usr/lib/x86_64-linux-gnu:$root/lib/x86_64-linux-gnu" \
+        "$exe"
+    rm -rf "$root"
+    mv "$tmp/root" "$root"
+    "$root/usr/bin/python$v" -c 'import ssl, sqlite3, ctypes, decimal, lzma, bz2, readline, test.support' \
+        || { log "Python $v from sid does not start"; rm -rf "$root"; return 1; }
+    log "Python $v ready: $root/usr/bin/python$v ($("$root/usr/bin/python$v" -V))"
+}
+
+# The pip wheel that venvs of these interpreters are seeded with.
+print_pip_wheel() {
+    ls "$cache/$1"/usr/share/python-wheels/pip-*.whl | head -n 1
+}
+
+if [ "${1:-}" = --pip-wheel ]; then print_pip_wheel "$2"; exit; fi
+
+mkdir -p "$cache"
+for v in "$@"; do
+    case $v in 3.1[4-9]) ;; *) log "only 3.14 and later come from sid (asked: $v)"; exit 2 ;; esac
+    exe=$cache/$v/usr/bin/python$v
+    if ! "$exe" -c 'import test.support' >/dev/null 2>&1; then
+        # One build at a time per cache, even with `make -j`.
+        exec 9>"$cache/.lock"; flock 9
+        "$exe" -c 'import test.support' >/dev/null 2>&1 || build "$v"
+        flock -u 9
+    fi
+    echo "$exe"
+done
