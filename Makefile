@@ -29,8 +29,9 @@ test-rust: ## cargo tests of the core crate (the binding is tested from Python)
 	cargo test -p rselect-core --quiet
 
 .PHONY: check-targets
-check-targets: ## cargo check + clippy -D warnings for macOS, FreeBSD, NetBSD, illumos, Windows (installs rustup targets)
+check-targets: ## cargo check + clippy -D warnings for macOS, FreeBSD, NetBSD, illumos, Windows (installs rustup targets) and free-threaded 3.14t/3.15t
 	scripts/check-targets.sh
+	scripts/check-freethreaded.sh
 
 .PHONY: test-portable
 test-portable: ## kqueue/kevent/devpoll logic on Linux: a test build (--features testing) per interpreter, tests_portable/

@@ -237,9 +237,13 @@ pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
 /// module for `builtins` and `__main__`.
 pub fn qualified_type_name(obj: &Bound<'_, PyAny>) -> String {
     let ty = obj.get_type();
-    ty.getattr(intern!(obj.py(), "__fully_qualified_name__"))
-        .and_then(|n| n.extract::<String>())
-        .unwrap_or_else(|_| type_name(obj))
+    let (Ok(module), Ok(qualname)) = (ty.module(), ty.qualname()) else {
+        return type_name(obj);
+    };
+    match module.to_str() {
+        Ok("builtins" | "__main__") => qualname.to_string(),
+        _ => format!("{module}.{qualname}"),
+    }
 }
 
 fn pytime(obj: &Bound<'_, PyAny>, unit_ns: i64, real: bool) -> PyResult<i64> {

@@ -52,7 +52,9 @@ use pyo3::prelude::*;
 ///
 /// *** IMPORTANT NOTICE ***
 /// On Windows, only sockets are supported; on Unix, all file descriptors.
-#[pymodule(gil_used = true)]
+// Free-threaded builds (3.14t+) keep running without the GIL: every object
+// is safe without it (docs/design.md, "Free-threaded builds").
+#[pymodule(gil_used = false)]
 mod _rselect {
     use pyo3::exceptions::PyOSError;
     use pyo3::prelude::*;

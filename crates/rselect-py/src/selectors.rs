@@ -98,6 +98,11 @@ pub fn _selectors_init(key_type: &Bound<'_, PyType>, base: &Bound<'_, PyType>) -
 /// own or a base class's attributes change (and tags are never reused), so
 /// a match proves that the class still resolves the name to our base
 /// method, without the attribute lookup (~250 instructions per call).
+///
+/// Without a GIL two threads may store different classes at once, and a
+/// reader may then see one's type with the other's tag: since a tag belongs
+/// to one class only, such a pair matches no class, and the reader only
+/// looks the name up again.
 struct Verified {
     ty: AtomicUsize,
     tag: AtomicU32,

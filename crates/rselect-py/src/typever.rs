@@ -17,9 +17,16 @@ use pyo3::types::PyType;
 #[cfg(not(feature = "abi3"))]
 pub fn of(ty: &Bound<'_, PyType>) -> (usize, u32) {
     let raw = ty.as_type_ptr();
-    // SAFETY: `ty` keeps the type object alive; the field is a plain integer
-    // that only the interpreter writes, with the GIL, which `ty` proves held.
-    (raw as usize, unsafe { (*raw).tp_version_tag })
+    // SAFETY: `ty` keeps the type object alive, so the field is valid for
+    // reads; it is aligned (a C `unsigned int`). The interpreter writes it
+    // while this thread may read it (without a GIL, in a free-threaded
+    // build, where CPython itself reads it atomically), so the read is an
+    // atomic one.
+    let tag = unsafe {
+        std::sync::atomic::AtomicU32::from_ptr(std::ptr::addr_of_mut!((*raw).tp_version_tag))
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    (raw as usize, tag)
 }
 
 /// Under the limited API: no tag, nothing to trust.
