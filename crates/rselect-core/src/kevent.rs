@@ -140,6 +140,23 @@ impl Format {
         matches!(self, Self::ULongMask | Self::ULongLongMask)
     }
 
+    /// For the bit-field units (`H`, `I`, `k`, `K`): whether `v` fits
+    /// neither the unsigned nor the signed C type of the unit's width, which
+    /// `CPython` 3.15 reports with `DeprecationWarning: integer value out of
+    /// range` (gh-132629) before reducing it. `false` for the other units.
+    #[must_use]
+    pub fn out_of_bit_range(self, v: Int, long_bits: u32) -> bool {
+        let bits = match self {
+            Self::UShortMask => 16,
+            Self::UIntMask => 32,
+            Self::ULongMask => long_bits,
+            Self::ULongLongMask => 64,
+            _ => return false,
+        };
+        v.fits(-(1i128 << (bits - 1)), (1i128 << bits) - 1)
+            .is_none()
+    }
+
     /// Converts `v` and returns the C value as a two's-complement bit
     /// pattern widened to 64 bits (sign-extended for signed units).
     ///
@@ -677,6 +694,28 @@ mod tests {
             f.convert(Int::Small(1 << 31), 32).unwrap_err(),
             LONG_TOO_LARGE
         );
+    }
+
+    #[test]
+    fn out_of_bit_range_is_outside_both_the_signed_and_unsigned_type() {
+        let big = Int::Big {
+            negative: false,
+            low64: 0,
+        };
+        for (f, bits) in [(Format::UShortMask, 16u32), (Format::UIntMask, 32)] {
+            let lo = -(1i128 << (bits - 1));
+            let hi = (1i128 << bits) - 1;
+            assert!(!f.out_of_bit_range(Int::Small(lo), 64));
+            assert!(!f.out_of_bit_range(Int::Small(hi), 64));
+            assert!(!f.out_of_bit_range(Int::Small(-1), 64));
+            assert!(f.out_of_bit_range(Int::Small(lo - 1), 64));
+            assert!(f.out_of_bit_range(Int::Small(hi + 1), 64));
+        }
+        assert!(!Format::ULongLongMask.out_of_bit_range(Int::Small(i128::from(u64::MAX)), 64));
+        assert!(Format::ULongLongMask.out_of_bit_range(Int::Small(1 << 64), 64));
+        assert!(Format::ULongMask.out_of_bit_range(Int::Small(1 << 32), 32));
+        assert!(Format::ULongLongMask.out_of_bit_range(big, 64));
+        assert!(!Format::Long.out_of_bit_range(big, 64));
     }
 
     #[test]

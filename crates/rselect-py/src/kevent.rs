@@ -10,7 +10,7 @@ use pyo3::exceptions::{PyOverflowError, PyRuntimeWarning, PyTypeError, PyValueEr
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyList, PyTuple};
 use rselect_core::kevent::{ident_from_int, ConvError, Field, Int, KEvent, Layout, SetterRules};
-use rselect_core::time::{self, Round};
+use rselect_core::time;
 
 use crate::{args, convert, version};
 
@@ -105,16 +105,30 @@ impl PyKEvent {
                 return Ok(());
             }
             let format = formats[i - 1];
-            if format.requires_int() && !v.is_instance_of::<PyInt>() {
+            let rules = version::rules();
+            // 3.14 (gh-132987): `k`/`K` take `__index__` objects too.
+            if format.requires_int()
+                && !v.is_instance_of::<PyInt>()
+                && !(rules.unsigned_index
+                    && v.get_type().hasattr(pyo3::intern!(v.py(), "__index__"))?)
+            {
                 return Err(PyTypeError::new_err(format!(
                     "kevent() argument {} must be int, not {}",
                     i + 1,
                     tp_name(v)?
                 )));
             }
-            let bits = format
-                .convert(to_int(v, true)?, LAYOUT.long_bits)
-                .map_err(conv_error)?;
+            let int = to_int(v, true)?;
+            if rules.bitwise_range_warns && format.out_of_bit_range(int, LAYOUT.long_bits) {
+                let py = v.py();
+                PyErr::warn(
+                    py,
+                    &py.get_type::<pyo3::exceptions::PyDeprecationWarning>(),
+                    c"integer value out of range",
+                    1,
+                )?;
+            }
+            let bits = format.convert(int, LAYOUT.long_bits).map_err(conv_error)?;
             ev.set(Field::ALL[i], bits);
             Ok(())
         })?;
