@@ -14,18 +14,23 @@ def _main_interpreter() -> bool:
     return getattr(_thread, "_is_main_interpreter", lambda: True)()
 
 
-try:
-    from rselect import _rselect
-except ImportError as exc:
-    if _main_interpreter():
-        raise
-    # PyO3 modules load in the main interpreter only; the stock `select`
-    # serves sub-interpreters (the startup hook leaves them alone).
-    raise ImportError(
-        "rselect cannot be imported in a sub-interpreter: its compiled module "
-        "loads in the main interpreter only; use the stdlib select module here",
-        name="rselect",
-    ) from exc
+def _load_compiled() -> None:
+    try:
+        import rselect._rselect  # noqa: F401
+    except ImportError as exc:
+        if _main_interpreter():
+            raise
+        # PyO3 modules load in the main interpreter only; the stock `select`
+        # serves sub-interpreters (the startup hook leaves them alone).
+        raise ImportError(
+            "rselect cannot be imported in a sub-interpreter: its compiled module "
+            "loads in the main interpreter only; use the stdlib select module here",
+            name="rselect",
+        ) from exc
+
+
+_load_compiled()
+from rselect import _rselect
 from rselect._install import install, installed, uninstall
 from rselect._rselect import *  # noqa: F403  (the select module's namespace)
 from rselect._rselect import error, select
