@@ -362,6 +362,31 @@ mod tests {
     }
 
     #[test]
+    fn poll_ns_waits_its_timeout_and_reports_readiness() {
+        use std::os::fd::AsRawFd;
+        use std::time::{Duration, Instant};
+        let (r, w) = rustix::pipe::pipe().unwrap();
+        let mut fds = [PollFd {
+            fd: r.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        }];
+        assert_eq!(poll_ns(&mut fds, Some(0)).unwrap(), 0);
+        // A sub-millisecond timeout is waited, never cut short.
+        let started = Instant::now();
+        assert_eq!(poll_ns(&mut fds, Some(300_000)).unwrap(), 0);
+        assert!(started.elapsed() >= Duration::from_micros(300));
+        let started = Instant::now();
+        assert_eq!(poll_ns(&mut fds, Some(20_000_000)).unwrap(), 0);
+        assert!(started.elapsed() >= Duration::from_millis(20));
+        rustix::io::write(&w, b"x").unwrap();
+        assert_eq!(poll_ns(&mut fds, None).unwrap(), 1);
+        assert_eq!(fds[0].revents, libc::POLLIN);
+        // A timeout beyond a C int of milliseconds is accepted.
+        assert_eq!(poll_ns(&mut fds, Some(i64::MAX)).unwrap(), 1);
+    }
+
+    #[test]
     fn order_is_registration_order() {
         let mut s = PollSet::new();
         s.register(5, 1);
