@@ -78,8 +78,7 @@ PY
 }
 
 fresh_venv() {
-    "$(base_of "$1")" -m venv "$2"
-    "$2/bin/pip" install -q --upgrade pip
+    scripts/make-venv.sh "$(base_of "$1")" "$2"
 }
 
 # The wheels of `make setup`, one fresh venv per interpreter.

@@ -37,8 +37,7 @@ mkdir -p .venvs dist
 # The build tool's own environment.
 if [ ! -x .venv/bin/maturin ]; then
     base=$(find_python 3.11); [ -n "$base" ] || base=$(command -v python3)
-    "$base" -m venv .venv
-    .venv/bin/pip install -q --upgrade pip
+    scripts/make-venv.sh "$base" .venv
     .venv/bin/pip install -q -r requirements-dev.txt
 fi
 
@@ -67,17 +66,7 @@ fi
 for item in "${interpreters[@]}"; do
     v=${item%%:*}; py=${item#*:}
     venv=.venvs/$v
-    if [ ! -x "$venv/bin/python" ]; then
-        case $py in
-        */python-sid/*)  # Debian's ensurepip would take Debian 12's old pip: sid's own
-            "$py" -m venv --without-pip "$venv"
-            pipwhl=$(scripts/python-sid.sh --pip-wheel "$v")
-            "$venv/bin/python" "$pipwhl/pip" install -q "$pipwhl" ;;
-        *)
-            "$py" -m venv "$venv"
-            "$venv/bin/pip" install -q --upgrade pip ;;
-        esac
-    fi
+    [ -x "$venv/bin/python" ] || scripts/make-venv.sh "$py" "$venv"
     "$venv/bin/pip" install -q -r requirements-test.txt
     tag=cp${v/./}
     wheel=$(ls dist/rselect-*-"$tag"-*.whl 2>/dev/null | head -n 1)
