@@ -98,22 +98,22 @@ pub fn select(
 /// (1,048,576 by default): no descriptor at or above it can exist, and the
 /// kernel ignores such bits anyway. Elsewhere: `FD_SETSIZE`, as in `CPython`.
 #[must_use]
-pub fn fd_limit() -> RawFd {
+pub fn fd_limit() -> i64 {
     #[cfg(linux_like)]
     {
         use std::sync::OnceLock;
-        static LIMIT: OnceLock<RawFd> = OnceLock::new();
+        static LIMIT: OnceLock<i64> = OnceLock::new();
         *LIMIT.get_or_init(|| {
             std::fs::read_to_string("/proc/sys/fs/nr_open")
                 .ok()
-                .and_then(|s| s.trim().parse::<RawFd>().ok())
-                .filter(|n| *n >= libc::FD_SETSIZE as RawFd)
+                .and_then(|s| s.trim().parse::<i64>().ok())
+                .filter(|n| *n >= libc::FD_SETSIZE as i64)
                 .unwrap_or(1 << 20)
         })
     }
     #[cfg(not(linux_like))]
     {
-        libc::FD_SETSIZE as RawFd
+        libc::FD_SETSIZE as i64
     }
 }
 

@@ -61,10 +61,13 @@ pub const fn is_ready(entry: &Entry) -> bool {
     entry.ready
 }
 
-/// No upper bound on socket values (`WinSock` sets hold handles, not bits).
+/// No upper bound on socket values (`WinSock` sets hold handles, not bits):
+/// one above every C `int`, so `CPython`'s Windows module, which has no
+/// range check, is followed for every value (`WinSock` answers
+/// `WSAENOTSOCK` for one that is no socket).
 #[must_use]
-pub fn fd_limit() -> RawFd {
-    RawFd::MAX
+pub fn fd_limit() -> i64 {
+    i64::from(RawFd::MAX) + 1
 }
 
 /// No limit on the sockets per list: the sets are sized at run time.

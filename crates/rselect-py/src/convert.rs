@@ -106,7 +106,7 @@ fn c_int_of_int(int: &Bound<'_, PyInt>) -> PyResult<i32> {
 /// `PyNumber_Index(obj)`: `obj` itself when it is an exact `int`, otherwise
 /// the exact `int` its `__index__` gives (called once; its errors and the
 /// int-subclass deprecation warning pass through, as in CPython).
-#[cfg(any(linux_like, kevent_api))]
+#[cfg(unix)]
 fn exact_index<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyInt>> {
     if let Ok(int) = obj.cast_exact::<PyInt>() {
         return Ok(int.clone());

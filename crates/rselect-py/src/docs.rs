@@ -3,6 +3,7 @@
 //! 3.10 forms). 3.14 re-wrapped several (gh-150285), 3.15 reworded the
 //! timeouts (gh-67795). Methods take them as `#[doc = crate::docs::name!()]`:
 //! PyO3 reads a method's docs before `cfg_attr` is expanded.
+#![allow(unused_macros)] // poll and epoll exist on some platforms only
 
 #[cfg(not(Py_3_14))]
 macro_rules! poll_returns {

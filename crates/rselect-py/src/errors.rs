@@ -21,20 +21,39 @@ pub fn os_error(py: Python<'_>, err: &io::Error) -> PyErr {
 }
 
 /// A `WinSock` error as `PyErr_SetExcFromWindowsErr` raises it:
-/// `OSError(errno, message, None, winerror)`, where `OSError` derives `errno`
-/// from `winerror` and the message is the system's, without its trailing
-/// dots and blanks (as `CPython` trims it).
+/// `OSError(0, message, None, winerror, None)` (five arguments: `args` has
+/// five items, as stock's), where `OSError` derives `errno` from `winerror`.
+/// The message is the system's (`FormatMessageW`, which Rust's `io::Error`
+/// calls with the flags `CPython` uses) without its trailing dots and
+/// blanks, as `CPython` trims it; when the system has no text for the code,
+/// `CPython` says `Windows Error 0x<code>`.
 #[cfg(windows)]
 pub fn os_error(py: Python<'_>, err: &io::Error) -> PyErr {
     let Some(code) = err.raw_os_error() else {
         return PyOSError::new_err(err.to_string());
     };
-    let text = err.to_string();
-    let text = text
+    PyOSError::new_err((
+        0,
+        windows_message(code, &err.to_string()),
+        py.None(),
+        code,
+        py.None(),
+    ))
+}
+
+/// `CPython`'s text for a Windows error `code`, from Rust's rendering of it
+/// (`"<text> (os error N)"`, or `"OS Error N (FormatMessageW() returned
+/// error M)"` when the system has no text).
+#[cfg(windows)]
+fn windows_message(code: i32, rendered: &str) -> String {
+    if rendered.starts_with("OS Error ") && rendered.contains("FormatMessageW() returned") {
+        return format!("Windows Error 0x{code:x}");
+    }
+    rendered
         .strip_suffix(&format!(" (os error {code})"))
-        .unwrap_or(&text)
-        .trim_end_matches(|c: char| c == '.' || c.is_whitespace());
-    PyOSError::new_err((0, text.to_owned(), py.None(), code))
+        .unwrap_or(rendered)
+        .trim_end_matches(|c: char| c == '.' || c.is_whitespace())
+        .to_owned()
 }
 
 /// `OSError(errno, strerror)`, where `strerror` is the C library's text for

@@ -11,7 +11,6 @@ use crate::convert;
 use crate::errors;
 use crate::gil;
 use crate::results::ExactLen;
-use crate::RawFd;
 
 /// The converted argument lists of one call: each list's original objects,
 /// and one [`Entry`] per object (`rlist`'s first, then `wlist`'s, then
@@ -61,7 +60,7 @@ impl<'py> Watched<'py> {
             for item in list.iter() {
                 i += 1;
                 match convert::exact_int_fildes(&item) {
-                    Some(fd) if fd < limit && room(objs) => {
+                    Some(fd) if i64::from(fd) < limit && room(objs) => {
                         objs.push(item);
                         entries.push(kind.entry(fd));
                     }
@@ -131,11 +130,11 @@ fn push<'py>(
     objs: &mut Vec<Bound<'py, PyAny>>,
     entries: &mut Vec<Entry>,
     kind: Kind,
-    limit: RawFd,
+    limit: i64,
     item: Bound<'py, PyAny>,
 ) -> PyResult<()> {
     let fd = convert::fildes(&item)?;
-    if fd >= limit {
+    if i64::from(fd) >= limit {
         return Err(PyValueError::new_err(
             "filedescriptor out of range in select()",
         ));

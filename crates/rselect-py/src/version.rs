@@ -87,7 +87,7 @@ impl Rules {
             unsigned_index: minor >= 14,
             epollwakeup: minor >= 14,
             real_timeouts: minor >= 15,
-            ppoll: minor >= 15 && rselect_core::poll::PPOLL,
+            ppoll: minor >= 15 && cfg!(ppoll),
             fileno_names_types: minor >= 15,
             close_reports_errors: minor >= 15,
             bitwise_range_warns: minor >= 15,
