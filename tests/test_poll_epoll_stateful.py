@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import contextlib
 import decimal
+import fractions
 import functools
 import gc
 import math
 import os
 import resource
 import socket
+import sys
 
 import pytest
 from conftest import examples
@@ -62,6 +64,19 @@ class Index:
 
     def __repr__(self):
         return f"Index({self.value})"
+
+
+class Real:
+    """A real number only through __float__ (a timeout from 3.15, gh-67795)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __float__(self):
+        return self.value
+
+    def __repr__(self):
+        return f"Real({self.value!r})"
 
 
 class Fileno:
@@ -299,32 +314,40 @@ poll_mask = st.one_of(
         [0, 0xFFFF, 0x10000, 2**32, 2**64, -1, -(2**70), True, False, "x", 1.5, None, Index(1)]
     ),
 )
-# Only timeouts that cannot block: 0 or a few ms, or values rejected before any wait.
-poll_timeout = st.sampled_from(
-    [
-        0,
-        0.0,
-        -0.0,
-        0.5,
-        1,
-        1e-100,
-        False,
-        True,
-        Index(0),
-        "x",
-        b"0",
-        decimal.Decimal(0),
-        math.nan,
-        math.inf,
-        -math.inf,
-        2**31,
-        -(2**31) - 1,
-        2**63,
-        2**64,
-        9223372036855,
-        1e300,
-    ]
-)
+# Only timeouts that cannot block: 0 or a few ms, or values rejected before any
+# wait. Real numbers that are not int or float (Decimal, Fraction, __float__)
+# are refused before 3.15 and taken from 3.15 (gh-67795).
+POLL_TIMEOUTS = [
+    0,
+    0.0,
+    -0.0,
+    0.5,
+    1,
+    1e-100,
+    False,
+    True,
+    Index(0),
+    "x",
+    b"0",
+    decimal.Decimal(0),
+    decimal.Decimal("0.5"),
+    decimal.Decimal("NaN"),
+    fractions.Fraction(1, 2),
+    Real(1.0),
+    Real(math.nan),
+    math.nan,
+    math.inf,
+    -math.inf,
+    2**63,
+    2**64,
+    9223372036855,  # ms: beyond PyTime_t's nanoseconds in every release
+    1e300,
+]
+if sys.version_info < (3, 15):
+    # Beyond C int: OverflowError up to 3.14. From 3.15 poll() waits with
+    # ppoll(2) and takes them (a wait of 24 days, or forever): never drawn.
+    POLL_TIMEOUTS += [2**31, -(2**31) - 1, 9223372036854]
+poll_timeout = st.sampled_from(POLL_TIMEOUTS)
 
 POLL_BAD_CALLS = [
     lambda p, fd: p.register(),
@@ -488,6 +511,7 @@ epoll_mask = st.one_of(
 )
 # Only timeouts that cannot block: 0, -0.0, (-0.001, 0) (CEILING makes them 0 ms),
 # 1 ms, or values rejected before any wait. Never None and never <= -0.001.
+# Decimal, Fraction and __float__ objects: refused before 3.15, taken from 3.15.
 epoll_timeout = st.sampled_from(
     [
         0,
@@ -501,6 +525,10 @@ epoll_timeout = st.sampled_from(
         Index(0),
         "x",
         decimal.Decimal(0),
+        decimal.Decimal("-0.0005"),
+        fractions.Fraction(1, 1000),
+        Real(1e-4),
+        Real(-1e-9),
         math.nan,
         math.inf,
         -math.inf,

@@ -12,6 +12,7 @@ import functools
 import os
 import resource
 import signal
+import sys
 import threading
 import time
 
@@ -26,6 +27,15 @@ pytestmark = pytest.mark.skipif(not hasattr(stock, "epoll"), reason="Linux: poll
 MODULES = pytest.mark.parametrize("module", [stock, rselect], ids=["stock", "rselect"])
 POLLIN, POLLOUT = stock.POLLIN, stock.POLLOUT
 EPOLLIN, EPOLLOUT = stock.EPOLLIN, stock.EPOLLOUT
+# 3.15 (gh-67795): timeouts take any real number and the TypeError names the type.
+TIMEOUT_STR_MESSAGE = (
+    "timeout must be a real number or None, not str"
+    if sys.version_info >= (3, 15)
+    else "timeout must be an integer or None"
+)
+# 3.15 (gh-142434): poll.poll() waits with ppoll(2) on Linux: nanoseconds,
+# where older releases round a positive timeout up to whole milliseconds.
+PPOLL = sys.version_info >= (3, 15)
 
 
 def elapsed_since(t0: float) -> float:
@@ -93,10 +103,7 @@ def test_second_concurrent_poll_raises_and_first_gets_its_event(module, pipe):
         got = poll_until_running_elsewhere(p)
         assert got[:4] == ("raise", RuntimeError, "concurrent poll() invocation", None)
         # Conversion errors come before the running check.
-        assert outcome(lambda: p.poll("x"))[1:3] == (
-            TypeError,
-            "timeout must be an integer or None",
-        )
+        assert outcome(lambda: p.poll("x"))[1:3] == (TypeError, TIMEOUT_STR_MESSAGE)
     finally:
         os.write(w, b"x")
     assert waiter.finish() == [(r, POLLIN)]
@@ -572,8 +579,22 @@ def test_poll_timeout_never_early(module, pipe, ms, registered):
         p.register(r, POLLIN)
     t0 = time.monotonic_ns()
     assert p.poll(ms) == []
-    # A positive timeout rounds up to whole milliseconds: never to 0.
-    assert time.monotonic_ns() - t0 >= max(ms, 1) * 1_000_000
+    elapsed = time.monotonic_ns() - t0
+    if not PPOLL:
+        # A positive timeout rounds up to whole milliseconds: never to 0.
+        assert elapsed >= max(ms, 1) * 1_000_000
+        return
+    # ppoll(2): rounded up to whole nanoseconds, still never to 0 ...
+    assert elapsed >= max(ms * 1_000_000, 1)
+    if ms < 1:
+        # ... and no longer to a millisecond: the shortest of a few waits is
+        # under 1 ms (each one would last 1 ms or more if it were rounded up).
+        shortest = elapsed
+        for _ in range(20):
+            t0 = time.monotonic_ns()
+            assert p.poll(ms) == []
+            shortest = min(shortest, time.monotonic_ns() - t0)
+        assert shortest < 1_000_000
 
 
 @MODULES

@@ -165,7 +165,7 @@ class _EpollWithOtherErrno:
         self._e = _inner if _inner is not None else rselect.epoll(*args, **kwargs)
 
     @classmethod
-    def fromfd(cls, fd):
+    def fromfd(cls, fd, /):  # positional only, as epoll.fromfd: fromfd(fd=...) adopts nothing
         return cls(_inner=rselect.epoll.fromfd(fd))
 
     def register(self, *args, **kwargs):
@@ -303,7 +303,9 @@ def test_may_block_classifies_timeouts():
     assert not mb(("f", float("nan")), 1.0, True) and not mb(("s", "1"), 1.0, True)
     assert mb(("i", -1), 1e-3, True) and not mb(("i", -1), 1.0, False)
     assert mb(("idx", ("i", 2**1000)), 1.0, False) and not mb(("idxraise", "ValueError"), 1, 0)
-    assert mb(("dec", "0"), 1.0, False)  # refused by stock, guarded all the same
+    # Refused by stock before 3.15, real numbers from 3.15: guarded all the same.
+    assert mb(("dec", "0"), 1.0, False) and mb(("frac", 1, 2), 1e-3, True)
+    assert mb(("real", ("f", 0.0)), 1.0, False) and mb(("realraise", "ValueError"), 1, 0)
 
 
 # -- divergences the fuzzer found, fixed since (their reproductions) ---------------

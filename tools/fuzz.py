@@ -24,7 +24,8 @@ CPython's own argument parser by tests_portable/ instead).
 
 Arguments are hostile: huge and negative ints (+-2**31, +-2**63, +-2**64,
 2**1000), ``__index__`` objects (returning ints, int subclasses, non-ints,
-raising), floats, NaN, +-inf, bools, Decimal, Fraction, objects whose
+raising), floats, NaN, +-inf, bools, Decimal, Fraction, ``__float__``
+objects (returning floats or non-floats, raising), objects whose
 fileno() raises, returns garbage, closes the descriptor or mutates the list
 being converted, lists of up to 100,000 entries, maxevents up to 2**31-1,
 masks beyond 32 bits and negative masks.
@@ -184,6 +185,24 @@ class IndexRaise:
 
     def __index__(self):
         raise EXCEPTIONS[self.exc]("__index__ failed")
+
+
+class Real:
+    """A real number only through __float__ (timeouts take it from 3.15)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __float__(self):
+        return self.value
+
+
+class RealRaise:
+    def __init__(self, exc):
+        self.exc = exc
+
+    def __float__(self):
+        raise EXCEPTIONS[self.exc]("__float__ failed")
 
 
 class Fileno:
@@ -372,7 +391,9 @@ def may_block(rec: tuple | None, seconds_per_unit: float, negative_blocks: bool)
     if isinstance(v, IndexRaise) or isinstance(v, (str, bytes, complex, list)):
         return False
     if not isinstance(v, (int, float)):
-        return True  # Decimal, Fraction, object(): refused by stock; guard anyway
+        # Decimal, Fraction, __float__ objects: refused before 3.15, real numbers
+        # from 3.15 (gh-67795); object(): refused. Guarded all the same.
+        return True
     try:
         secs = float(v) * seconds_per_unit
     except OverflowError:
@@ -583,6 +604,10 @@ def build(rec: tuple, ctx: Ctx) -> Any:
         return decimal.Decimal(rec[1])
     if k == "frac":
         return fractions.Fraction(rec[1], rec[2])
+    if k == "real":
+        return Real(build(rec[1], ctx))
+    if k == "realraise":
+        return RealRaise(rec[1])
     if k == "cx":
         return complex(rec[1], rec[2])
     if k == "obj":
@@ -627,10 +652,15 @@ def hostile(rng: random.Random, ints: Callable[[random.Random], int] = rand_int)
         return ("isub", ("i", ints(rng)))
     if r < 0.75:
         return ("fsub", rng.choice(FLOATS))
-    if r < 0.8:
+    if r < 0.79:
         return ("dec", rng.choice(["0", "1", "1.5", "-1", "NaN", "Infinity", "1e30"]))
-    if r < 0.84:
+    if r < 0.82:
         return ("frac", rng.choice([0, 1, 3, -1, 10**30]), rng.choice([1, 2, 3, 1000]))
+    if r < 0.835:
+        inner = rng.choice([("f", rng.choice(FLOATS)), ("i", 1), ("s", "1"), ("n",)])
+        return ("real", inner)
+    if r < 0.84:
+        return ("realraise", rng.choice(list(EXCEPTIONS)))
     return rng.choice(
         [("n",), ("s", "1"), ("s", ""), ("y", b"1"), ("cx", 0.0, 1.0), ("obj",), ("list",)]
     )
@@ -979,13 +1009,21 @@ class SelectSession(Session):
         want = self.call(self.impl.stock, lists, t)
         got = self.call(self.impl.ours, lists, t)
         if want[:3] == ("raise", ValueError, "too many file descriptors in select()"):
-            want = self.lifted_reference(lists, t)
+            want, exact = self.lifted_reference(lists, t)
+            got = (*got[:-1], _warning_counts(got[-1], exact))
         return want, got
 
-    def lifted_reference(self, lists, t) -> tuple:
+    def lifted_reference(self, lists, t) -> tuple[tuple, bool]:
         """Stock's answer for a list of more than FD_SETSIZE entries: the same
         call with each repeated list's distinct entries given once, the ready
-        ones then mapped back to every position that holds them."""
+        ones then mapped back to every position that holds them.
+
+        Warnings (3.13: a bool entry warns at each conversion) are counted per
+        (category, message), order aside: the reference's, plus those of the
+        repetitions its distinct entries stand for, each entry's own measured
+        alone. Only when every entry was converted (a result, or select(2)'s
+        OSError): after a conversion error, which repetitions came before it is
+        not known, and only the kinds of warnings are compared (exact: False)."""
         dedup = []
         for rec in lists:
             if rec[0] == "big":
@@ -995,8 +1033,17 @@ class SelectSession(Session):
             else:
                 dedup.append(rec)
         ref = self.call(self.impl.stock, dedup, t)
+        converted = ref[0] == "ok" or (ref[1] is OSError and ref[3] is not None)
+        warned = list(ref[-1])
+        for rec in lists:
+            if rec[0] == "big" and converted:
+                distinct, index = _expand(rec)
+                alone = [self.entry_warnings(d) for d in distinct]
+                for d in range(len(distinct)):
+                    warned += alone[d] * (index.count(d) - 1)
+        counts = _warning_counts(tuple(warned), exact=converted)
         if ref[0] != "ok":
-            return ref
+            return (*ref[:-1], counts), converted
         out = []
         for rec, item in zip(lists, ref[1], strict=True):
             if rec[0] != "big":
@@ -1006,7 +1053,21 @@ class SelectSession(Session):
             first = sorted(range(len(distinct)), key=index.index)
             ready = {first[p] for p in item[1] if isinstance(p, int)}
             out.append(("list", [i for i, d in enumerate(_expand(rec)[1]) if d in ready]))
-        return ("ok", tuple(out), ref[2])
+        return ("ok", tuple(out), counts), converted
+
+    def entry_warnings(self, rec: tuple) -> tuple:
+        """The warnings of converting one (side-effect free) entry, alone."""
+        entry = build(rec, Ctx(self.pool))
+        return outcome(lambda: self.impl.stock.select([entry], [], [], 0))[-1]
+
+
+def _warning_counts(warned: tuple, exact: bool = True) -> tuple:
+    """Warnings as sorted ((category, message), count) pairs; the count is
+    "some" when not exact."""
+    counts: dict = {}
+    for w in warned:
+        counts[w] = counts.get(w, 0) + 1 if exact else "some"
+    return tuple(sorted(counts.items(), key=repr))
 
 
 # -- poll objects --------------------------------------------------------------------
@@ -1116,6 +1177,19 @@ class PollSession(Session):
 
 # -- epoll objects -------------------------------------------------------------------
 
+
+def _close_outcome(e) -> tuple:
+    """close() of an epoll object, as comparable data: from 3.15 (gh-146205)
+    close() reports the error of close(2), EBADF for an object that adopted a
+    closed number (fromfd); before, it ignores it."""
+    try:
+        clear_errno()
+        e.close()
+    except OSError as exc:
+        return ("raise", type(exc).__name__, exc.errno)
+    return ("ok",)
+
+
 EPOLL_BITS = [
     getattr(stock, n) for n in dir(stock) if n.startswith("EPOLL") and n != "EPOLL_CLOEXEC"
 ]
@@ -1212,12 +1286,18 @@ class EpollSession(Session):
 
     def close(self):
         for e in self.objs:
-            e.close()
+            # An object that adopted a closed number (fromfd): from 3.15 its
+            # close() reports EBADF; the operations compare that, not cleanup.
+            with contextlib.suppress(OSError):
+                e.close()
         self.objs = []
 
-    def replace(self, i: int, new) -> None:
-        self.objs[i].close()
+    def replace(self, i: int, new) -> tuple:
+        """Put `new` in place of object i, closing the old one: the close's
+        outcome (EBADF from 3.15 if the old one had adopted a closed number)."""
+        closing = _close_outcome(self.objs[i])
         self.objs[i] = new
+        return closing
 
     def run(self, op):
         kind = op[0]
@@ -1231,8 +1311,8 @@ class EpollSession(Session):
                 res = self.side(e, self.call(e, op))
                 if res[0] == "ok":
                     new = res[1]
-                    res = ("ok", (type(new) is type(e), new.closed), res[2])
-                    self.replace(i, new)
+                    closing = self.replace(i, new)
+                    res = ("ok", (type(new) is type(e), new.closed, closing), res[2])
                 results.append(res)
             elif kind == "poll":
                 guard = op[3] == "none" or may_block(op[1], 1.0, negative_blocks=True)
@@ -1387,8 +1467,8 @@ class EpollNewSession(Session):
         except (OSError, ValueError) as exc:
             info = (type(exc).__name__, str(exc))
         closed = e.closed
-        e.close()
-        return (type(e).__name__, closed, info, e.closed)
+        closing = _close_outcome(e)  # EBADF from 3.15 for an adopted closed number
+        return (type(e).__name__, closed, info, closing, e.closed)
 
     def run(self, op):
         kind = op[0]

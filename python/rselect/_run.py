@@ -137,6 +137,10 @@ def _set_path0(value: str) -> None:
         sys.path.insert(0, value)
 
 
+# A script's __main__ has `__cached__ = None` up to 3.14, and none from 3.15.
+_CACHED: dict[str, object] = {"__cached__": None} if sys.version_info < (3, 15) else {}
+
+
 def _fresh_main(**attrs: object) -> dict[str, object]:
     """A new ``__main__`` module in sys.modules (ours is left behind); its dict."""
     import builtins
@@ -190,7 +194,7 @@ def _run_path(path: str, args: list[str]) -> None:
     sys.argv = [path, *args]
     if path == "-":
         _set_path0("")
-        namespace = _fresh_main(__loader__=BuiltinImporter, __file__="<stdin>", __cached__=None)
+        namespace = _fresh_main(__loader__=BuiltinImporter, __file__="<stdin>", **_CACHED)
         exec(compile(sys.stdin.read(), "<stdin>", "exec", dont_inherit=True), namespace)
         return
     if os.path.isdir(path) or zipfile.is_zipfile(path):
@@ -208,7 +212,7 @@ def _run_path(path: str, args: list[str]) -> None:
         source = f.read()
     namespace = _fresh_main(
         __file__=filename,
-        __cached__=None,
+        **_CACHED,
         __loader__=SourceFileLoader("__main__", filename),
     )
     code = compile(source, filename, "exec", dont_inherit=True)
