@@ -55,10 +55,7 @@ impl<'py> FdInts<'py> {
         if !Self::cacheable(fd) || fd as usize >= self.len {
             return None;
         }
-        self.list
-            .get_item(fd as usize)
-            .ok()
-            .filter(|cached| !cached.is_none())
+        crate::pairs::list_item(&self.list, fd as usize).filter(|cached| !cached.is_none())
     }
 
     /// The int for `fd`: the cached one, else a new one (then cached when
