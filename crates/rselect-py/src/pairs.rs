@@ -80,6 +80,7 @@ where
 /// `PyList_GetItemRef` alone cost 12 of the 29 instructions of a lookup.
 #[cfg(unix)]
 #[inline]
+#[allow(clippy::unnecessary_wraps)] // `None` in the free-threaded and abi3 builds
 pub fn list_item<'py>(list: &Bound<'py, PyList>, index: usize) -> Option<Bound<'py, PyAny>> {
     #[cfg(not(any(Py_GIL_DISABLED, feature = "abi3")))]
     {
