@@ -66,6 +66,10 @@ conformance: ## CPython's own tests, stock select vs rselect, on every installed
 	.venv/bin/python tools/conformance.py $(addprefix --python ,$(PYTHONS))
 	@if [ -s .venvs/missing.txt ]; then echo "conformance: interpreters MISSING: $$(cat .venvs/missing.txt | xargs)"; fi
 
+.PHONY: test-windows
+test-windows: ## the Windows build under wine, python.org's CPython 3.10-3.13: core tests, tests_windows/, CLI, CPython's tests stock vs rselect
+	scripts/test-windows.sh
+
 .PHONY: test-install
 test-install: ## the built wheels, `pip install .` and the sdist, each into a fresh venv, then used
 	scripts/check-install.sh
@@ -75,8 +79,8 @@ lint: ## rustfmt, clippy -D warnings, cargo doc -D warnings, ruff
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
-	.venv/bin/ruff check python tests tests_portable tools benches
-	.venv/bin/ruff format --check python tests tests_portable tools benches
+	.venv/bin/ruff check python tests tests_portable tests_windows tools benches
+	.venv/bin/ruff format --check python tests tests_portable tests_windows tools benches
 
 # The long reliability runs (issue 8), on one interpreter: PY=3.11 by default.
 PY ?= 3.11

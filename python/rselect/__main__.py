@@ -7,8 +7,6 @@ import sys
 
 
 def info() -> int:
-    import resource
-
     import rselect
     from rselect import _rselect
     from rselect._install import stock_module
@@ -17,11 +15,6 @@ def info() -> int:
     facilities = [
         n for n in ("select", "poll", "epoll", "devpoll", "kqueue") if hasattr(_rselect, n)
     ]
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-
-    def fmt(v):
-        return "unlimited" if v == resource.RLIM_INFINITY else str(v)
-
     rows = [
         ("rselect version", rselect.__version__),
         (
@@ -31,8 +24,9 @@ def info() -> int:
         ("interpreter", sys.version.split()[0] + f" ({sys.implementation.name})"),
         ("platform", sys.platform),
         ("facilities", ", ".join(facilities)),
-        ("RLIMIT_NOFILE", f"soft {fmt(soft)}, hard {fmt(hard)}"),
-        ("PIPE_BUF", str(_rselect.PIPE_BUF)),
+        ("RLIMIT_NOFILE", _nofile_limit()),
+        # CPython's Windows module has no PIPE_BUF.
+        ("PIPE_BUF", str(getattr(_rselect, "PIPE_BUF", "none (as stock on this platform)"))),
         ("stock select() limit", _stock_limit(stock)),
         ("rselect select() limit", _select_limit()),
         ("installed as select", "yes" if rselect.installed() else "no"),
@@ -46,12 +40,28 @@ def info() -> int:
     return 0
 
 
+def _nofile_limit() -> str:
+    try:
+        import resource
+    except ImportError:  # Windows: sockets are handles, with no such limit
+        return "none on this platform"
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+
+    def fmt(v):
+        return "unlimited" if v == resource.RLIM_INFINITY else str(v)
+
+    return f"soft {fmt(soft)}, hard {fmt(hard)}"
+
+
 def _stock_limit(stock) -> str:
     """FD_SETSIZE of the stock module, found the way its users meet it: the
     lowest descriptor that select() refuses with ValueError (no descriptor
-    needs to be open for that)."""
+    needs to be open for that). On Windows, where any socket value goes and
+    FD_SETSIZE is a number of sockets per list, the shortest list refused."""
     if stock is None:
         return "stock module not available"
+    if sys.platform == "win32":
+        return _stock_limit_windows(stock)
 
     def refused(fd: int) -> bool:
         try:
@@ -72,6 +82,31 @@ def _stock_limit(stock) -> str:
         else:
             lo = mid
     return f"descriptors < {hi} (FD_SETSIZE), {hi} per list"
+
+
+def _stock_limit_windows(stock) -> str:
+    def refused(n: int) -> bool:
+        # The list is counted before WinSock is called: no socket is needed
+        # (with at most FD_SETSIZE items, select() fails on the non-socket:
+        # an odd number is never a handle).
+        try:
+            stock.select([2147483647] * n, [], [], 0)
+        except ValueError:
+            return True
+        except OSError:
+            return False
+        return False
+
+    lo, hi = 1, 1 << 16
+    if not refused(hi):
+        return f"no FD_SETSIZE limit below {hi} sockets per list"
+    while lo + 1 < hi:  # refused(hi) and not refused(lo)
+        mid = (lo + hi) // 2
+        if refused(mid):
+            hi = mid
+        else:
+            lo = mid
+    return f"any socket, {lo} per list (FD_SETSIZE)"
 
 
 def _hook_state() -> str:
@@ -96,6 +131,8 @@ def _select_limit() -> str:
         except OSError:
             nr_open = 1 << 20
         return f"descriptors < {nr_open} (fs.nr_open), no per-list limit"
+    if sys.platform == "win32":
+        return "any socket, no per-list limit"
     return "descriptors < 1024 (FD_SETSIZE), 1024 per list (as stock)"
 
 

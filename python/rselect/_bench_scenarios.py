@@ -13,13 +13,19 @@ system call, as poll objects' register/modify).
 Descriptors are eventfds (one descriptor each, readable when their counter is
 non-zero, always writable) and socketpairs, so that 1,000 of them stay below
 FD_SETSIZE for the stock module.
+
+On Windows there are sockets only (no eventfd, poll or epoll, and no floor:
+``_rselect._floor`` is Unix-only), and the stock module takes at most 512 of
+them per list: the select() scenarios over sockets run there up to 500, and
+1,000 for rselect alone; what cannot run is listed in ``SKIPPED`` with the
+reason, which ``python -m rselect bench`` prints.
 """
 
 from __future__ import annotations
 
 import os
-import resource
 import socket
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -185,6 +191,8 @@ def _churn(kind: str, what: str, n: int = 1):
 
 def _descriptor_room() -> int:
     """Raise the soft RLIMIT_NOFILE to the hard one; the descriptors available."""
+    import resource  # not on Windows, where no scenario calls this
+
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard == resource.RLIM_INFINITY:
         hard = 1 << 20
@@ -349,7 +357,35 @@ def _selector_churn(what: str):
     return make
 
 
+def _all_windows() -> list[Scenario]:
+    """Sockets only; the stock module's lists stop at 512 (FD_SETSIZE)."""
+    out: list[Scenario] = []
+    quick = {"select-socket-idle-1", "select-socket-ready-500", "select-socket-ready-1000"}
+    for ready in (False, True):
+        state = "ready" if ready else "idle"
+        for n in (1, 10, 100, 500):
+            name = f"select-socket-{state}-{n}"
+            out.append(Scenario(name, f"select() sockets, {state}", n,
+                                _select("socket", ready, n), quick=name in quick))  # fmt: skip
+    out.append(Scenario("select-socket-ready-1000", "select() beyond FD_SETSIZE, ready", 1000,
+                        _select("socket", True, 1000), stock=False, quick=True))  # fmt: skip
+    return out
+
+
+# What this platform cannot run: (scenarios, reason), printed by the bench.
+SKIPPED: list[tuple[str, str]] = []
+if sys.platform == "win32":
+    SKIPPED = [
+        ("select-int-*, select-high-fd-*", "Windows: select() takes sockets only (no eventfd)"),
+        ("poll-*, epoll-*, selectors-*", "Windows: no poll or epoll (neither module has them)"),
+        ("floor (ns)", "Windows: _rselect._floor is Unix-only"),
+        ("stock select-socket-ready-1000", "Windows: stock select() takes 512 sockets per list"),
+    ]
+
+
 def _all() -> list[Scenario]:
+    if sys.platform == "win32":
+        return _all_windows()
     out: list[Scenario] = []
     quick = {
         "select-int-idle-1",
