@@ -7,6 +7,8 @@
 //! and reused, so the ints are made once and kept, the way CPython keeps
 //! -5..=256: a process-wide list indexed by fd, grown to the highest fd seen
 //! (at most [`LIMIT`] slots; an int is made when its fd is first reported).
+//! CPython 3.15 keeps 0..=1024 itself; there the cache starts at 1025
+//! (`version::Rules::small_ints_end`).
 //!
 //! Values are the same; only the identity of the int objects differs (two
 //! results now share the same `int` for the same fd), which Python code may
@@ -23,13 +25,12 @@ pub const LIMIT: i32 = 1 << 16;
 
 static CACHE: PyOnceLock<Py<PyList>> = PyOnceLock::new();
 
-/// CPython's own small-int cache ends here: smaller descriptors need no cache.
-const SMALL_INTS_END: i32 = 257;
-
 /// The cache, borrowed for one result building.
 pub struct FdInts<'py> {
     list: Bound<'py, PyList>,
     len: usize,
+    /// `version::rules().small_ints_end`, read once.
+    small_end: i32,
 }
 
 impl<'py> FdInts<'py> {
@@ -39,20 +40,31 @@ impl<'py> FdInts<'py> {
             .bind(py)
             .clone();
         let len = list.len();
-        Self { list, len }
+        let small_end = crate::version::rules().small_ints_end;
+        Self {
+            list,
+            len,
+            small_end,
+        }
     }
 
-    /// Whether `fd` has a slot: descriptors below 257 are CPython's small
-    /// ints, those at or above [`LIMIT`] are made each time.
+    /// Whether `fd` has a slot: descriptors below 257 (1025 on 3.15) are
+    /// CPython's own small ints, those at or above [`LIMIT`] are made each
+    /// time.
     #[inline]
     pub fn cacheable(fd: i32) -> bool {
-        (SMALL_INTS_END..LIMIT).contains(&fd)
+        (crate::version::rules().small_ints_end..LIMIT).contains(&fd)
+    }
+
+    #[inline]
+    fn has_slot(&self, fd: i32) -> bool {
+        (self.small_end..LIMIT).contains(&fd)
     }
 
     /// The cached int for `fd`, if it has one.
     #[inline]
     pub fn lookup(&self, fd: i32) -> Option<Bound<'py, PyAny>> {
-        if !Self::cacheable(fd) || fd as usize >= self.len {
+        if !self.has_slot(fd) || fd as usize >= self.len {
             return None;
         }
         crate::pairs::list_item(&self.list, fd as usize).filter(|cached| !cached.is_none())
@@ -66,7 +78,7 @@ impl<'py> FdInts<'py> {
             return Ok(int);
         }
         let int = crate::pairs::long(self.list.py(), std::os::raw::c_long::from(fd))?;
-        if Self::cacheable(fd) {
+        if self.has_slot(fd) {
             self.store(fd, &int);
         }
         Ok(int)

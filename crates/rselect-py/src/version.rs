@@ -46,6 +46,10 @@ pub struct Rules {
     /// 3.15 (gh-67795): timeouts take any real number (`__float__`), and the
     /// `TypeError` says `timeout must be a real number or None, not T`.
     pub real_timeouts: bool,
+    /// Where CPython's own cache of small ints ends (-5..=256; 3.15 keeps
+    /// 0..=1024): smaller descriptor ints need no cache of ours
+    /// (`fdints.rs`), and making them costs almost nothing.
+    pub small_ints_end: i32,
     /// 3.15 (gh-142434): `poll.poll()` waits with `ppoll(2)` where the
     /// system has it: nanosecond timeouts, no C `int` range limit.
     pub ppoll: bool,
@@ -87,6 +91,7 @@ impl Rules {
             unsigned_index: minor >= 14,
             epollwakeup: minor >= 14,
             real_timeouts: minor >= 15,
+            small_ints_end: if minor >= 15 { 1025 } else { 257 },
             ppoll: minor >= 15 && cfg!(ppoll),
             fileno_names_types: minor >= 15,
             close_reports_errors: minor >= 15,
