@@ -338,5 +338,5 @@ fn build_events<'py>(py: Python<'py>, events: &[EpollEvent]) -> PyResult<Bound<'
     let pairs = events
         .iter()
         .map(|ev| (ev.u64 as u32 as i32, c_long::from(ev.events)));
-    crate::pairs::pair_list(py, &mut FdInts::get(py), events.len(), pairs)
+    crate::pairs::pair_list(py, FdInts::for_results(py), events.len(), pairs)
 }

@@ -48,6 +48,16 @@ impl<'py> FdInts<'py> {
         }
     }
 
+    /// The cache for the `(fd, events)` results of `poll()` and
+    /// `epoll.poll()`, or `None` where fresh ints are cheaper
+    /// ([`Rules::share_result_ints`](crate::version::Rules)). The selectors
+    /// always use the cache: their dict lookups match by identity.
+    pub fn for_results(py: Python<'py>) -> Option<Self> {
+        crate::version::rules()
+            .share_result_ints
+            .then(|| Self::get(py))
+    }
+
     /// Whether `fd` has a slot: descriptors below 257 (1025 on 3.15) are
     /// CPython's own small ints, those at or above [`LIMIT`] are made each
     /// time.

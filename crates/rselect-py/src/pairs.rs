@@ -28,7 +28,7 @@ use pyo3::types::PyType;
 use crate::fdints::FdInts;
 
 /// A new list of exactly `len` `(fd, events)` tuples taken from `pairs`,
-/// the fd ints taken from (and added to) `ints`.
+/// the fd ints taken from (and added to) `ints`, or made fresh without it.
 ///
 /// # Errors
 /// `MemoryError` from the allocations; `SystemError` if `pairs` yields fewer
@@ -36,7 +36,7 @@ use crate::fdints::FdInts;
 #[cfg(unix)]
 pub fn pair_list<'py, I>(
     py: Python<'py>,
-    ints: &mut FdInts<'py>,
+    mut ints: Option<FdInts<'py>>,
     len: usize,
     mut pairs: I,
 ) -> PyResult<Bound<'py, PyList>>
@@ -53,7 +53,10 @@ where
         let Some((fd, events)) = pairs.next() else {
             return Err(PySystemError::new_err("fewer results than counted"));
         };
-        let fd = ints.int(fd)?;
+        let fd = match ints.as_mut() {
+            Some(ints) => ints.int(fd)?,
+            None => long(py, c_long::from(fd))?,
+        };
         // SAFETY: a new reference or NULL with an exception set.
         let tuple = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyTuple_New(2))? };
         let events = long(py, events)?;

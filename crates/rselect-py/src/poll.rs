@@ -256,5 +256,5 @@ fn ready_list<'py>(py: Python<'py>, fds: &[PollFd], count: usize) -> PyResult<Bo
         .iter()
         .filter(|p| p.revents != 0)
         .map(|p| (p.fd, c_long::from(p.revents as u16)));
-    pairs::pair_list(py, &mut FdInts::get(py), count, ready)
+    pairs::pair_list(py, FdInts::for_results(py), count, ready)
 }
