@@ -62,9 +62,13 @@ typecheck: ## stubs vs the built module (mypy.stubtest) and mypy --strict over a
 	done
 
 .PHONY: conformance
-conformance: ## CPython's own tests, stock select vs rselect, on every installed interpreter
+conformance: ## CPython's own tests, stock select vs rselect, on every installed interpreter (the whole test_asyncio on the oldest and newest, its selector-loop modules on the others)
 	.venv/bin/python tools/conformance.py $(addprefix --python ,$(PYTHONS))
 	@if [ -s .venvs/missing.txt ]; then echo "conformance: interpreters MISSING: $$(cat .venvs/missing.txt | xargs)"; fi
+
+.PHONY: conformance-full
+conformance-full: ## conformance with the whole test_asyncio on every interpreter
+	.venv/bin/python tools/conformance.py --asyncio-everywhere $(addprefix --python ,$(PYTHONS))
 
 .PHONY: test-windows
 test-windows: ## the Windows build under wine, python.org's CPython 3.10-3.13: core tests, tests_windows/, CLI, CPython's tests stock vs rselect

@@ -55,8 +55,29 @@ SUITES: dict[str, Suite] = {
     "test_socketserver": Suite(["test.test_socketserver"], 1, selectors=True),
     "test_subprocess": Suite(["test.test_subprocess"], 10, selectors=True),
     "test_asyncio": Suite(["test.test_asyncio"], 4, shards=2, selectors=True),
+    # The modules of test_asyncio that drive the selector event loop (the
+    # default loop on Unix) over sockets, pipes and subprocesses: what
+    # interpreters between the oldest and the newest run, within CI's budget.
+    "test_asyncio_selector": Suite(
+        [
+            f"test.test_asyncio.{m}"
+            for m in (
+                "test_selector_events",
+                "test_events",
+                "test_sock_lowlevel",
+                "test_unix_events",
+                "test_subprocess",
+                "test_streams",
+                "test_base_events",
+                "test_sendfile",
+            )
+        ],
+        4,
+        shards=2,
+        selectors=True,
+    ),
 }
-DEFAULT_SUITES = list(SUITES)
+DEFAULT_SUITES = [s for s in SUITES if s != "test_asyncio_selector"]
 
 
 def run_mode(
@@ -118,12 +139,15 @@ def rerun(python: str, tests: list[str], log: Path) -> dict[str, str]:
 
 
 def expand(python: str, names: list[str]) -> list[str]:
-    """A test package's ``test_*`` modules, largest first (so that the
-    round-robin split gives shards of similar length)."""
+    """A test package's ``test_*`` modules (a module stays itself), largest
+    first (so that the round-robin split gives shards of similar length)."""
     code = (
         "import importlib, os, sys\n"
         "for name in sys.argv[1:]:\n"
         "    pkg = importlib.import_module(name)\n"
+        "    if not hasattr(pkg, '__path__'):\n"
+        "        print(os.path.getsize(pkg.__file__), name)\n"
+        "        continue\n"
         "    d = os.path.dirname(pkg.__file__)\n"
         "    for f in os.listdir(d):\n"
         "        p = os.path.join(d, f)\n"
@@ -146,12 +170,23 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--python", action="append", required=True, help="interpreter(s) to test")
     ap.add_argument("--suite", action="append", choices=list(SUITES), help="default: all")
+    ap.add_argument(
+        "--asyncio-everywhere",
+        action="store_true",
+        help="the whole test_asyncio on every interpreter; by default only the first and the"
+        " last --python run it whole, the others its selector-loop modules"
+        " (test_asyncio_selector)",
+    )
     args = ap.parse_args()
-    suites = args.suite or DEFAULT_SUITES
+    default = args.suite is None
 
     failures: list[str] = []
     total_compared = 0
+    ends = {args.python[0], args.python[-1]}
     for python in args.python:
+        suites = args.suite or DEFAULT_SUITES
+        if default and not args.asyncio_everywhere and python not in ends:
+            suites = ["test_asyncio_selector" if s == "test_asyncio" else s for s in suites]
         # Absolute, but not resolved: a venv's python is a symlink that must
         # stay inside the venv.
         python = os.path.abspath(python)
