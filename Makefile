@@ -21,7 +21,7 @@ demo: ## build, show facilities and limits, compare with stock: select() and an 
 .PHONY: test
 # test-portable (which makes the test builds in target/testing) comes before
 # test-python: the bad input catalogue checks devpoll/kqueue/kevent on them.
-test: setup test-rust lint check-targets typecheck test-portable test-python conformance test-install ## everything CI runs
+test: setup test-rust lint check-targets typecheck test-portable test-python conformance test-install test-windows ## everything CI runs
 	@echo "make test: all green"
 
 .PHONY: test-rust
