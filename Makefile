@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 PYTHONS = $(shell awk '{print $$2}' .venvs/pythons.txt 2>/dev/null)
 VERSIONS ?= 3.10 3.11 3.12 3.13 3.14 3.15
+# The one interpreter of the single-interpreter targets (bench*, fuzz, stress).
+PY ?= 3.11
 
 .PHONY: help
 help: ## this list
@@ -86,8 +88,7 @@ lint: ## rustfmt, clippy -D warnings, cargo doc -D warnings, ruff
 	.venv/bin/ruff check python tests tests_portable tests_windows tools benches
 	.venv/bin/ruff format --check python tests tests_portable tests_windows tools benches
 
-# The long reliability runs (issue 8), on one interpreter: PY=3.11 by default.
-PY ?= 3.11
+# The long reliability runs, on one interpreter: PY=3.11 by default.
 RELIABILITY = test_reliability_signals.py test_reliability_fork.py test_reliability_threads.py \
 	test_reliability_load.py test_reliability_leaks.py test_bad_input_catalogue.py
 
@@ -110,30 +111,30 @@ memcheck: ## the core crate's tests under valgrind memcheck (installs valgrind)
 .PHONY: bench
 bench: ## python -m rselect bench: every scenario, stock vs rselect vs floor; FILTER=substring
 	mkdir -p results
-	.venvs/3.11/bin/python -m rselect bench $(if $(FILTER),--filter $(FILTER)) --json results/bench.json
+	.venvs/$(PY)/bin/python -m rselect bench $(if $(FILTER),--filter $(FILTER)) --json results/bench.json
 
 .PHONY: bench-plot
 bench-plot: ## the full bench plus its scaling plot (installs the plot extra: matplotlib)
-	.venvs/3.11/bin/pip install -q "matplotlib>=3.7"
+	.venvs/$(PY)/bin/pip install -q "matplotlib>=3.7"
 	mkdir -p results
-	.venvs/3.11/bin/python -m rselect bench --json results/bench.json --plot docs/bench.png
+	.venvs/$(PY)/bin/python -m rselect bench --json results/bench.json --plot docs/bench.png
 
 .PHONY: bench-asyncio
 bench-asyncio: ## asyncio echo server CPU and instructions per request: stock, rselect, uvloop (if pip can install it)
-	.venvs/3.11/bin/python -m pip install -q uvloop || echo "bench-asyncio: uvloop not installable here, skipped"
-	.venvs/3.11/bin/python benches/asyncio_server.py
+	.venvs/$(PY)/bin/python -m pip install -q uvloop || echo "bench-asyncio: uvloop not installable here, skipped"
+	.venvs/$(PY)/bin/python benches/asyncio_server.py
 	scripts/install-tools.sh valgrind
-	.venvs/3.11/bin/python benches/asyncio_server.py --instructions
+	.venvs/$(PY)/bin/python benches/asyncio_server.py --instructions
 
 .PHONY: bench-pyperf
 bench-pyperf: ## the same scenarios under pyperf; FILTER=substring
 	mkdir -p results
-	.venvs/3.11/bin/python benches/bench.py --fast $(if $(FILTER),--filter $(FILTER)) -o results/pyperf.json
+	.venvs/$(PY)/bin/python benches/bench.py --fast $(if $(FILTER),--filter $(FILTER)) -o results/pyperf.json
 
 .PHONY: bench-instructions
 bench-instructions: ## callgrind instructions per call, stock vs rselect (installs valgrind); FILTER=substring
 	scripts/install-tools.sh valgrind
-	.venvs/3.11/bin/python benches/instructions.py $(if $(FILTER),--filter $(FILTER))
+	.venvs/$(PY)/bin/python benches/instructions.py $(if $(FILTER),--filter $(FILTER))
 
 .PHONY: clean
 clean:
