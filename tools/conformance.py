@@ -160,6 +160,42 @@ def expand(python: str, names: list[str]) -> list[str]:
     return [name for _size, name in sorted(rows, key=lambda r: (-int(r[0]), r[1]))]
 
 
+def check_swap(
+    label: str,
+    stock: dict[str, str],
+    ours: dict[str, str],
+    lines: list[str],
+    uses_selectors: bool,
+    min_procs: int,
+) -> list[str]:
+    """The failures of one suite's swap checks: ``select`` (and, for a suite
+    that uses it, ``selectors``) was rselect's in the rselect run and the
+    stock one in the other, and at least ``min_procs`` processes logged the
+    swap (``lines``: the swap log), all of them on rselect. Takes the
+    ``__select__``/``__selectors__`` markers out of both outcome maps."""
+    failures = []
+    if ours.get("__select__") != "rselect._rselect" or stock.get("__select__") != "select":
+        failures.append(f"{label}: the swap did not happen as asked")
+    if uses_selectors and (
+        ours.get("__selectors__") != "rselect.selectors"
+        or stock.get("__selectors__") != "selectors"
+    ):
+        failures.append(
+            f"{label}: selectors was {ours.get('__selectors__')!r} with rselect"
+            f" and {stock.get('__selectors__')!r} with stock"
+        )
+    bad = [ln for ln in lines if not ln.rstrip().endswith(" rselect._rselect")]
+    if bad or len({ln.split()[0] for ln in lines}) < min_procs:
+        failures.append(
+            f"{label}: {len(lines)} process(es) logged the swap, {min_procs} expected;"
+            f" not on rselect: {bad}"
+        )
+    for which in ("__select__", "__selectors__"):
+        stock.pop(which, None)
+        ours.pop(which, None)
+    return failures
+
+
 def version_of(python: str) -> str:
     return subprocess.check_output(
         [python, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"], text=True
@@ -213,25 +249,7 @@ def main() -> int:
                     regressions = [t for t in regressions if t not in flaky]
                 lines = log.read_text().splitlines() if log.exists() else []
             label = f"{version} {suite}"
-            bad = [ln for ln in lines if not ln.endswith(" rselect._rselect")]
-            if ours.get("__select__") != "rselect._rselect" or stock.get("__select__") != "select":
-                failures.append(f"{label}: the swap did not happen as asked")
-            if uses_selectors and (
-                ours.get("__selectors__") != "rselect.selectors"
-                or stock.get("__selectors__") != "selectors"
-            ):
-                failures.append(
-                    f"{label}: selectors was {ours.get('__selectors__')!r} with rselect"
-                    f" and {stock.get('__selectors__')!r} with stock"
-                )
-            if bad or len({ln.split()[0] for ln in lines}) < min_procs:
-                failures.append(
-                    f"{label}: {len(lines)} process(es) logged the swap, {min_procs} expected;"
-                    f" not on rselect: {bad}"
-                )
-            for which in ("__select__", "__selectors__"):
-                stock.pop(which, None)
-                ours.pop(which, None)
+            failures += check_swap(label, stock, ours, lines, uses_selectors, min_procs)
             stock_bad = sorted(t for t, o in stock.items() if o in ("failed", "error"))
             counts: dict[str, int] = {}
             for o in ours.values():

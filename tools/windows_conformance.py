@@ -35,6 +35,8 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
+from conformance import check_swap  # tools/ is this script's sys.path[0]
+
 HERE = Path(__file__).resolve().parent
 ENV_SH = HERE.parent / "scripts" / "windows-env.sh"
 VERSIONS = ["3.10", "3.11", "3.12", "3.13"]
@@ -132,22 +134,7 @@ def compare(version: str, suite: str, failures: list[str]) -> int:
             return 0
         lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
     stock, ours = results["stock"], results["rselect"]
-    if ours.get("__select__") != "rselect._rselect" or stock.get("__select__") != "select":
-        failures.append(f"{label}: the swap did not happen as asked")
-    if uses_selectors and (
-        ours.get("__selectors__") != "rselect.selectors"
-        or stock.get("__selectors__") != "selectors"
-    ):
-        failures.append(
-            f"{label}: selectors was {ours.get('__selectors__')!r} with rselect"
-            f" and {stock.get('__selectors__')!r} with stock"
-        )
-    bad = [ln for ln in lines if not ln.rstrip().endswith(" rselect._rselect")]
-    if bad or not lines:
-        failures.append(f"{label}: {len(lines)} process(es) logged the swap; not on rselect: {bad}")
-    for which in ("__select__", "__selectors__"):
-        stock.pop(which, None)
-        ours.pop(which, None)
+    failures += check_swap(label, stock, ours, lines, uses_selectors, 1)
     regressions = sorted(t for t, o in stock.items() if o == "passed" and ours.get(t) != "passed")
     stock_bad = sorted(t for t, o in stock.items() if o in ("failed", "error"))
     counts: dict[str, int] = {}

@@ -177,16 +177,26 @@ pub fn u32_bitwise(obj: &Bound<'_, PyAny>) -> PyResult<u32> {
         // An exact int: `&` is int's own, no Python code runs.
         Err(_) => (int.bitand(0xffff_ffff_u32)?.extract::<u32>()?, false),
     };
-    if !in_range && version::rules().bitwise_range_warns {
-        let py = obj.py();
-        PyErr::warn(
-            py,
-            &py.get_type::<pyo3::exceptions::PyDeprecationWarning>(),
-            c"integer value out of range",
-            1,
-        )?;
+    if !in_range {
+        warn_out_of_range(obj.py())?;
     }
     Ok(value)
+}
+
+/// 3.15 (gh-132629): `DeprecationWarning: integer value out of range` for a
+/// bitwise unsigned argument that fits neither C type of its width (epoll
+/// masks, kevent fields); nothing before 3.15.
+#[cfg(any(linux_like, kevent_api))]
+pub fn warn_out_of_range(py: Python<'_>) -> PyResult<()> {
+    if !version::rules().bitwise_range_warns {
+        return Ok(());
+    }
+    PyErr::warn(
+        py,
+        &py.get_type::<pyo3::exceptions::PyDeprecationWarning>(),
+        c"integer value out of range",
+        1,
+    )
 }
 
 fn time_error(err: TimeError) -> PyErr {

@@ -119,14 +119,8 @@ impl PyKEvent {
                 )));
             }
             let int = to_int(v, true)?;
-            if rules.bitwise_range_warns && format.out_of_bit_range(int, LAYOUT.long_bits) {
-                let py = v.py();
-                PyErr::warn(
-                    py,
-                    &py.get_type::<pyo3::exceptions::PyDeprecationWarning>(),
-                    c"integer value out of range",
-                    1,
-                )?;
+            if format.out_of_bit_range(int, LAYOUT.long_bits) {
+                convert::warn_out_of_range(v.py())?;
             }
             let bits = format.convert(int, LAYOUT.long_bits).map_err(conv_error)?;
             ev.set(Field::ALL[i], bits);
