@@ -72,16 +72,24 @@ def _stock_limit(stock) -> str:
             return False  # in range, just not open
         return False
 
-    lo, hi = 0, 1 << 20
-    if not refused(hi):
+    hi = _first_refused(refused, 0, 1 << 20)
+    if hi is None:
         return "no FD_SETSIZE limit below 2**20"
+    return f"descriptors < {hi} (FD_SETSIZE), {hi} per list"
+
+
+def _first_refused(refused, lo: int, hi: int) -> int | None:
+    """The least n in (lo, hi] that ``refused(n)``, by bisection (refusal is
+    monotonic in n); None when even ``hi`` is accepted."""
+    if not refused(hi):
+        return None
     while lo + 1 < hi:  # refused(hi) and not refused(lo)
         mid = (lo + hi) // 2
         if refused(mid):
             hi = mid
         else:
             lo = mid
-    return f"descriptors < {hi} (FD_SETSIZE), {hi} per list"
+    return hi
 
 
 def _stock_limit_windows(stock) -> str:
@@ -97,16 +105,10 @@ def _stock_limit_windows(stock) -> str:
             return False
         return False
 
-    lo, hi = 1, 1 << 16
-    if not refused(hi):
-        return f"no FD_SETSIZE limit below {hi} sockets per list"
-    while lo + 1 < hi:  # refused(hi) and not refused(lo)
-        mid = (lo + hi) // 2
-        if refused(mid):
-            hi = mid
-        else:
-            lo = mid
-    return f"any socket, {lo} per list (FD_SETSIZE)"
+    first = _first_refused(refused, 1, 1 << 16)
+    if first is None:
+        return "no FD_SETSIZE limit below 65536 sockets per list"
+    return f"any socket, {first - 1} per list (FD_SETSIZE)"
 
 
 def _hook_state() -> str:
