@@ -6,6 +6,7 @@ their presence and first line, the call form, are compared)."""
 from __future__ import annotations
 
 import inspect
+import sys
 import select as stock
 
 import pytest
@@ -186,3 +187,56 @@ def test_pickling_by_reference_follows_the_installed_module():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def _docs(module) -> dict[str, str | None]:
+    """Every docstring of the module's functions, types and their methods."""
+    docs: dict[str, str | None] = {"select": module.select.__doc__}
+    for kind, obj in _objects(module).items():
+        try:
+            docs[kind] = getattr(module, kind).__doc__
+            for name in dir(type(obj)):
+                if not name.startswith("__") or name in ("__enter__", "__exit__"):
+                    docs[f"{kind}.{name}"] = inspect.getattr_static(type(obj), name).__doc__
+        finally:
+            if hasattr(obj, "close"):
+                obj.close()
+    return docs
+
+
+def test_docstrings_are_the_running_interpreters():
+    """Word for word, as they changed in 3.14 (re-wrapped) and 3.15 (the
+    timeout wording), but for select()'s last paragraph, which says what
+    rselect lifts instead of the stock module's Windows notice."""
+    a, b = _docs(stock), _docs(ours)
+    assert a.keys() == b.keys()
+    notice, ours_note = "*** IMPORTANT NOTICE ***", "On Linux, descriptors above 1023"
+    assert notice in a["select"] and ours_note in b["select"]
+    a["select"] = a["select"].split(notice)[0]
+    b["select"] = b["select"].split(ours_note)[0]
+    for name in a:
+        assert b[name] == a[name], name
+
+
+@pytest.mark.parametrize("kind", ["poll", "epoll"])
+def test_types_are_as_mutable_as_stock(kind):
+    """3.15 made poll and epoll immutable types (gh-116946)."""
+    if not hasattr(stock, kind):
+        pytest.skip(f"no {kind} here")
+    outcomes = []
+    for module in (stock, ours):
+        objs = _objects(module)
+        ty = type(objs[kind])
+        try:
+            ty._rselect_probe = 1
+        except TypeError as e:
+            outcomes.append(str(e).replace(repr(ty), "<type>"))
+        else:
+            del ty._rselect_probe
+            outcomes.append("set")
+        finally:
+            for obj in objs.values():
+                if hasattr(obj, "close"):
+                    obj.close()
+    assert outcomes[0] == outcomes[1]
+    assert (outcomes[0] == "set") is (sys.version_info < (3, 15))

@@ -151,8 +151,8 @@ fn push<'py>(
 
 /// Wait until one or more file descriptors are ready for some kind of I/O.
 ///
-// Docstrings as the running interpreter's: 3.14 re-wrapped them (gh-150285),
-// 3.15 reworded the timeout (gh-67795).
+// Docstrings as the running interpreter's: 3.11 hyphenated "floating-point",
+// 3.14 re-wrapped them (gh-150285), 3.15 reworded the timeout (gh-67795).
 #[cfg_attr(
     not(Py_3_14),
     doc = "The first three arguments are iterables of file descriptors to be waited for:"
@@ -171,7 +171,11 @@ fn push<'py>(
 ///
 /// The optional 4th argument specifies a timeout in seconds; it may be
 #[cfg_attr(
-    not(Py_3_15),
+    not(Py_3_11),
+    doc = "a floating point number to specify fractions of seconds.  If it is absent"
+)]
+#[cfg_attr(
+    all(Py_3_11, not(Py_3_15)),
     doc = "a floating-point number to specify fractions of seconds.  If it is absent"
 )]
 #[cfg_attr(
