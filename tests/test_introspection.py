@@ -6,8 +6,8 @@ their presence and first line, the call form, are compared)."""
 from __future__ import annotations
 
 import inspect
-import sys
 import select as stock
+import sys
 
 import pytest
 from rselect import _rselect as ours
