@@ -1,7 +1,7 @@
 """What ``help()``, ``inspect`` and editors see: the same names, signatures,
-type names and reprs as the stock module of this interpreter, and a
-docstring wherever stock has one (ours are written in our own words, so only
-their presence and first line, the call form, are compared)."""
+type names and reprs as the stock module of this interpreter, and its
+docstrings word for word (the module's own docstring is rselect's: only its
+first line is compared)."""
 
 from __future__ import annotations
 
