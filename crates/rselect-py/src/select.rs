@@ -151,7 +151,7 @@ fn push<'py>(
 
 /// Wait until one or more file descriptors are ready for some kind of I/O.
 ///
-// Docstrings as the running interpreter's: 3.11 hyphenated "floating-point",
+// Docstrings as the running interpreter's: 3.13 hyphenated "floating-point",
 // 3.14 re-wrapped them (gh-150285), 3.15 reworded the timeout (gh-67795).
 #[cfg_attr(
     not(Py_3_14),
@@ -171,11 +171,11 @@ fn push<'py>(
 ///
 /// The optional 4th argument specifies a timeout in seconds; it may be
 #[cfg_attr(
-    not(Py_3_11),
+    not(Py_3_13),
     doc = "a floating point number to specify fractions of seconds.  If it is absent"
 )]
 #[cfg_attr(
-    all(Py_3_11, not(Py_3_15)),
+    all(Py_3_13, not(Py_3_15)),
     doc = "a floating-point number to specify fractions of seconds.  If it is absent"
 )]
 #[cfg_attr(

@@ -8,7 +8,7 @@
 //!
 //! Two per-version differences are decided at compile time instead, because
 //! wheels are built per interpreter (docs/abi3.md) and PyO3 fixes them when
-//! it creates the types: the docstrings that 3.11, 3.14 and 3.15 reworded
+//! it creates the types: the docstrings that 3.13, 3.14 and 3.15 reworded
 //! (`docs.rs` for methods, `cfg_attr(Py_3_14, doc = ...)` on functions) and
 //! the immutable `poll`/`epoll` types of 3.15 (`cfg_attr(Py_3_15,
 //! pyclass(immutable_type))`). An abi3 build keeps the 3.10 forms of both.
