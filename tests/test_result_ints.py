@@ -2,7 +2,10 @@
 are kept (one int object per fd, like CPython's small-int cache) without
 changing any value; on 3.15, which itself shares 0..1024 and makes larger
 ints for less than rselect's lookup, those get fresh ints as from stock.
-Repeated calls allocate nothing that stays alive."""
+The (fd, events) tuples are kept per descriptor and handed out again only
+when nothing else holds them (pairs.rs, KeptPairs): a tuple anyone holds
+never changes, and two results never share one. Repeated calls allocate
+nothing that stays alive."""
 
 from __future__ import annotations
 
@@ -60,6 +63,91 @@ def test_values_match_stock_and_ints_are_shared(high_pipes):
     finally:
         for obj in ours[1], theirs[1]:
             obj.close()
+
+
+def _reuses_tuples() -> bool:
+    """KeptPairs exists in GIL builds (not free-threaded ones)."""
+    return getattr(sys, "_is_gil_enabled", lambda: True)()
+
+
+@pytest.mark.parametrize("kind", ["poll", "epoll"])
+def test_held_result_tuples_never_change(socketpair, kind):
+    a, b = socketpair
+    fd = a.fileno()
+    ours, theirs = (getattr(m, kind)() for m in (rselect, stock))
+    for obj, m in ((ours, rselect), (theirs, stock)):
+        if kind == "poll":
+            obj.register(fd, m.POLLIN | m.POLLOUT)
+        else:
+            obj.register(fd, m.EPOLLIN | m.EPOLLOUT)
+    try:
+        held = ours.poll(0)
+        assert held == theirs.poll(0) == [(fd, 4)]
+        b.send(b"x")  # now readable too: the events differ
+        readable = ours.poll(0)
+        assert readable == theirs.poll(0) == [(fd, 5)]
+        assert held == [(fd, 4)] and readable[0] is not held[0]
+        same = ours.poll(0)
+        assert same == [(fd, 5)] and same[0] is not readable[0]  # both held
+        kept_id = id(same[0])  # the one kept for fd: made last
+        assert hash(same[0]) == hash((fd, 5))  # 3.14+ caches it in the tuple
+        del held, readable, same
+        a.recv(1)
+        again = ours.poll(0)
+        assert again == theirs.poll(0) == [(fd, 4)]
+        if _reuses_tuples():
+            # Nobody held the kept tuple: it was handed out again, its events
+            # replaced, its 3.14+ cached hash reset with them.
+            assert id(again[0]) == kept_id
+            assert hash(again[0]) == hash((fd, 4))
+            assert (fd, 4) in {again[0]} and again[0] in {(fd, 4)}
+        b.send(b"y")
+        ready = ours.poll(0)
+        assert hash(ready[0]) == hash((fd, 5)) and ready[0] in {(fd, 5)}
+    finally:
+        if kind == "epoll":
+            ours.close()
+            theirs.close()
+
+
+def test_unheld_result_tuples_are_reused(socketpair):
+    if not _reuses_tuples():
+        pytest.skip("free-threaded build: every tuple is new")
+    a, _b = socketpair
+    p = rselect.poll()
+    p.register(a, rselect.POLLOUT)
+    first = id(p.poll(0)[0])
+    assert id(p.poll(0)[0]) == first  # the result list died: kept tuple reused
+    kept = p.poll(0)[0]
+    assert p.poll(0)[0] is not kept and p.poll(0)[0] == kept == (a.fileno(), 4)
+
+
+def test_same_descriptor_twice_in_one_epoll_result():
+    """A registration that outlives its descriptor number (the file still open
+    through a dup) and a new one on that number: epoll reports the number
+    twice. The two tuples are two objects, as from stock."""
+    results = []
+    for module in (stock, rselect):
+        r1, w1 = os.pipe()
+        r2, w2 = os.pipe()
+        spare = os.dup(w1)
+        e = module.epoll()
+        try:
+            e.register(spare, module.EPOLLOUT)
+            num = spare
+            os.dup2(w2, num)  # the old registration stays: w1's file is open
+            e.register(num, module.EPOLLOUT)
+            got = e.poll(0)
+            assert got == [(num, 4), (num, 4)]
+            assert got[0] is not got[1]
+            results.append(sorted(got))
+            again = e.poll(0)
+            assert again == got and again[0] is not again[1]
+        finally:
+            e.close()
+            for fd in (r1, w1, r2, w2, num):
+                os.close(fd)
+    assert results[0] == results[1]
 
 
 def test_repeated_calls_keep_no_new_objects(high_pipes):

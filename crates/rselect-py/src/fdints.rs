@@ -25,26 +25,78 @@ pub const LIMIT: i32 = 1 << 16;
 
 static CACHE: PyOnceLock<Py<PyList>> = PyOnceLock::new();
 
-/// The cache, borrowed for one result building.
-pub struct FdInts<'py> {
+/// A process-wide list of objects indexed by descriptor number (`None` in
+/// the slots not filled yet), borrowed for one result building: the store
+/// of the shared ints here and of the result pairs of [`crate::pairs`].
+/// It only grows, so a length read once stays valid while Python code (a
+/// finalizer) that grows it runs in between.
+pub struct Slots<'py> {
     list: Bound<'py, PyList>,
     len: usize,
+}
+
+impl<'py> Slots<'py> {
+    /// The list kept in `cell`, made empty on first use.
+    pub fn of(py: Python<'py>, cell: &'static PyOnceLock<Py<PyList>>) -> Self {
+        let list = cell
+            .get_or_init(py, || PyList::empty(py).unbind())
+            .bind(py)
+            .clone();
+        let len = list.len();
+        Self { list, len }
+    }
+
+    pub fn py(&self) -> Python<'py> {
+        self.list.py()
+    }
+
+    /// The object in slot `fd` (a descriptor below [`LIMIT`]), if it has one.
+    #[inline]
+    pub fn get(&self, fd: i32) -> Option<Bound<'py, PyAny>> {
+        debug_assert!((0..LIMIT).contains(&fd));
+        if fd as usize >= self.len {
+            return None;
+        }
+        crate::pairs::list_item(&self.list, fd as usize).filter(|item| !item.is_none())
+    }
+
+    /// Keeps `obj` in slot `fd` (a descriptor below [`LIMIT`]) for later
+    /// calls. Failing to (no memory) only means the next call makes it
+    /// again.
+    pub fn put(&mut self, fd: i32, obj: &Bound<'py, PyAny>) {
+        debug_assert!((0..LIMIT).contains(&fd));
+        let index = fd as usize;
+        if index >= self.len && self.grow(index + 1).is_err() {
+            return;
+        }
+        let _ = self.list.set_item(index, obj);
+    }
+
+    fn grow(&mut self, len: usize) -> PyResult<()> {
+        let py = self.list.py();
+        // Another result building (a finalizer run by the collector while
+        // this one allocates) may have grown the list since `of()`.
+        self.len = self.list.len();
+        while self.len < len {
+            self.list.append(py.None())?;
+            self.len += 1;
+        }
+        Ok(())
+    }
+}
+
+/// The shared ints, borrowed for one result building.
+pub struct FdInts<'py> {
+    slots: Slots<'py>,
     /// `version::rules().small_ints_end`, read once.
     small_end: i32,
 }
 
 impl<'py> FdInts<'py> {
     pub fn get(py: Python<'py>) -> Self {
-        let list = CACHE
-            .get_or_init(py, || PyList::empty(py).unbind())
-            .bind(py)
-            .clone();
-        let len = list.len();
-        let small_end = crate::version::rules().small_ints_end;
         Self {
-            list,
-            len,
-            small_end,
+            slots: Slots::of(py, &CACHE),
+            small_end: crate::version::rules().small_ints_end,
         }
     }
 
@@ -71,27 +123,17 @@ impl<'py> FdInts<'py> {
         (self.small_end..LIMIT).contains(&fd)
     }
 
-    /// The cached int for `fd`, if it has one.
-    #[inline]
-    fn lookup(&self, fd: i32) -> Option<Bound<'py, PyAny>> {
-        if !self.has_slot(fd) || fd as usize >= self.len {
-            return None;
-        }
-        crate::pairs::list_item(&self.list, fd as usize).filter(|cached| !cached.is_none())
-    }
-
     /// The int for `fd`: CPython's own for a small `fd`, else the cached
     /// one, else a new one (then cached when [cacheable](Self::cacheable)).
     /// Inlined into the per-event loops: a call per event cost as much as
-    /// the lookup itself (callgrind, 3.14 `poll-ready-100`: 23 instructions
-    /// per event in the function).
+    /// the lookup itself.
     #[allow(clippy::inline_always)] // measured: see above
     #[inline(always)]
     pub fn int(&mut self, fd: i32) -> PyResult<Bound<'py, PyAny>> {
         if !self.has_slot(fd) {
-            return crate::pairs::long(self.list.py(), std::os::raw::c_long::from(fd));
+            return crate::pairs::long(self.slots.py(), std::os::raw::c_long::from(fd));
         }
-        if let Some(int) = self.lookup(fd) {
+        if let Some(int) = self.slots.get(fd) {
             return Ok(int);
         }
         self.make(fd)
@@ -101,31 +143,8 @@ impl<'py> FdInts<'py> {
     #[cold]
     #[inline(never)]
     fn make(&mut self, fd: i32) -> PyResult<Bound<'py, PyAny>> {
-        let int = crate::pairs::long(self.list.py(), std::os::raw::c_long::from(fd))?;
-        self.store(fd, &int);
+        let int = crate::pairs::long(self.slots.py(), std::os::raw::c_long::from(fd))?;
+        self.slots.put(fd, &int);
         Ok(int)
-    }
-
-    /// Keeps `int`, the int for the [cacheable](Self::cacheable) `fd`, for
-    /// later calls. Failing to (no memory) only means the next call makes it
-    /// again.
-    fn store(&mut self, fd: i32, int: &Bound<'py, PyAny>) {
-        let index = fd as usize;
-        if index >= self.len && self.grow(index + 1).is_err() {
-            return;
-        }
-        let _ = self.list.set_item(index, int);
-    }
-
-    fn grow(&mut self, len: usize) -> PyResult<()> {
-        let py = self.list.py();
-        // Another result building (a finalizer run by the collector while
-        // this one allocates) may have grown the list since `get()`.
-        self.len = self.list.len();
-        while self.len < len {
-            self.list.append(py.None())?;
-            self.len += 1;
-        }
-        Ok(())
     }
 }

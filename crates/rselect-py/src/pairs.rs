@@ -26,9 +26,16 @@ use pyo3::types::PyType;
 
 #[cfg(unix)]
 use crate::fdints::FdInts;
+#[cfg(all(unix, not(any(Py_GIL_DISABLED, feature = "abi3"))))]
+use crate::fdints::Slots;
+#[cfg(all(unix, not(any(Py_GIL_DISABLED, feature = "abi3"))))]
+use pyo3::sync::PyOnceLock;
 
-/// A new list of exactly `len` `(fd, events)` tuples taken from `pairs`,
-/// the fd ints taken from (and added to) `ints`, or made fresh without it.
+/// A new list of exactly `len` `(fd, events)` tuples taken from `pairs`
+/// (the results of `poll()`, `devpoll.poll()` and `epoll.poll()`), the fd
+/// ints taken from (and added to) `ints`, or made fresh without it. Each
+/// tuple is the one [`KeptPairs`] holds for the descriptor when nothing
+/// else holds it, else a new one.
 ///
 /// # Errors
 /// `MemoryError` from the allocations; `SystemError` if `pairs` yields fewer
@@ -49,28 +56,153 @@ where
     // set; `from_owned_ptr_or_err` takes either. Its NULL slots are valid
     // for list_dealloc (Py_XDECREF), which is what runs if we return early.
     let list = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyList_New(size))? };
+    let mut kept = KeptPairs::get(py);
     for index in 0..size {
         let Some((fd, events)) = pairs.next() else {
             return Err(PySystemError::new_err("fewer results than counted"));
         };
-        let fd = match ints.as_mut() {
-            Some(ints) => ints.int(fd)?,
-            None => long(py, c_long::from(fd))?,
+        let tuple = match kept.as_mut() {
+            Some(kept) => kept.pair(&mut ints, fd, events)?,
+            None => new_pair(py, &mut ints, fd, events)?,
         };
-        // SAFETY: a new reference or NULL with an exception set.
-        let tuple = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyTuple_New(2))? };
-        let events = long(py, events)?;
-        // SAFETY: `tuple` is a fresh 2-tuple nobody else has seen, `list` a
-        // fresh list of `size` slots and `index < size`; each SET steals the
-        // reference given (`into_ptr`), filling a slot that is still NULL.
-        unsafe {
-            set_tuple_item(tuple.as_ptr(), 0, fd.into_ptr());
-            set_tuple_item(tuple.as_ptr(), 1, events.into_ptr());
-            set_list_item(list.as_ptr(), index, tuple.into_ptr());
-        }
+        // SAFETY: `list` is a fresh list of `size` slots and `index < size`;
+        // SET steals the reference given (`into_ptr`), filling a slot that
+        // is still NULL.
+        unsafe { set_list_item(list.as_ptr(), index, tuple.into_ptr()) };
     }
     // SAFETY: PyList_New made a list.
     Ok(unsafe { list.cast_into_unchecked() })
+}
+
+/// A new `(fd, events)` tuple.
+#[cfg(unix)]
+#[inline]
+fn new_pair<'py>(
+    py: Python<'py>,
+    ints: &mut Option<FdInts<'py>>,
+    fd: i32,
+    events: c_long,
+) -> PyResult<Bound<'py, PyAny>> {
+    let fd = match ints.as_mut() {
+        Some(ints) => ints.int(fd)?,
+        None => long(py, c_long::from(fd))?,
+    };
+    let events = long(py, events)?;
+    pair(py, fd, events)
+}
+
+#[cfg(all(unix, not(any(Py_GIL_DISABLED, feature = "abi3"))))]
+static KEPT: PyOnceLock<Py<PyList>> = PyOnceLock::new();
+
+/// The last `(fd, events)` result tuple made for each descriptor below
+/// [`LIMIT`](crate::fdints::LIMIT), kept between calls and handed out again
+/// when nothing but this store holds it (its reference count says so): a
+/// free list of result pairs, by descriptor. A tuple that no one else can
+/// reach is not observable, so handing it out again, its events replaced
+/// if they differ, looks like a fresh tuple from CPython's own free list,
+/// minus the allocation, the stores and the deallocation when the result
+/// list goes. A tuple that someone still holds (a result kept, or the same
+/// descriptor twice in one `epoll.poll()`) is left alone and replaced in
+/// the store by a new one: no object anyone holds ever changes, and no two
+/// results share a tuple that stock would have made twice.
+///
+/// Not in free-threaded builds (a reference count read there is not the
+/// whole count: biased counting) nor abi3 ones (no access to the tuple's
+/// slots): those make every tuple.
+#[cfg(unix)]
+struct KeptPairs<'py> {
+    #[cfg(not(any(Py_GIL_DISABLED, feature = "abi3")))]
+    slots: Slots<'py>,
+    #[cfg(any(Py_GIL_DISABLED, feature = "abi3"))]
+    py: Python<'py>,
+}
+
+#[cfg(unix)]
+impl<'py> KeptPairs<'py> {
+    #[cfg(not(any(Py_GIL_DISABLED, feature = "abi3")))]
+    #[allow(clippy::unnecessary_wraps)] // `None` in the other builds
+    fn get(py: Python<'py>) -> Option<Self> {
+        Some(Self {
+            slots: Slots::of(py, &KEPT),
+        })
+    }
+
+    #[cfg(any(Py_GIL_DISABLED, feature = "abi3"))]
+    #[allow(clippy::unnecessary_wraps)] // `Some` in the other builds
+    fn get(_py: Python<'py>) -> Option<Self> {
+        None
+    }
+
+    /// (Never called: `get` gives `None` in these builds.)
+    #[cfg(any(Py_GIL_DISABLED, feature = "abi3"))]
+    fn pair(
+        &mut self,
+        ints: &mut Option<FdInts<'py>>,
+        fd: i32,
+        events: c_long,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        new_pair(self.py, ints, fd, events)
+    }
+
+    /// The `(fd, events)` tuple for a result: the kept one if nothing else
+    /// holds it, else a new one, then kept.
+    #[cfg(not(any(Py_GIL_DISABLED, feature = "abi3")))]
+    #[allow(clippy::inline_always)] // the per-event loop
+    #[inline(always)]
+    fn pair(
+        &mut self,
+        ints: &mut Option<FdInts<'py>>,
+        fd: i32,
+        events: c_long,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.slots.py();
+        if !(0..crate::fdints::LIMIT).contains(&fd) {
+            return new_pair(py, ints, fd, events);
+        }
+        if let Some(kept) = self.slots.get(fd) {
+            // SAFETY: a live object (`kept` holds a reference).
+            // Two references are the store's and `kept`'s: nobody else's.
+            if unsafe { ffi::Py_REFCNT(kept.as_ptr()) } == 2 {
+                let events = long(py, events)?;
+                // SAFETY: the store holds only 2-tuples that `new_pair`
+                // made for this `fd` (item 0 is its int), and nothing else
+                // can reach this one, so replacing item 1 is unobservable.
+                // The old item is released once the slot holds the new one
+                // (an int's deallocation runs no Python code).
+                unsafe {
+                    let tuple = kept.as_ptr().cast::<ffi::PyTupleObject>();
+                    let slot = (*tuple).ob_item.as_mut_ptr().add(1);
+                    if *slot != events.as_ptr() {
+                        let old = std::mem::replace(&mut *slot, events.into_ptr());
+                        ffi::Py_DECREF(old);
+                        // From 3.14 a tuple caches its hash; -1 is "not
+                        // computed yet".
+                        #[cfg(Py_3_14)]
+                        {
+                            (*tuple).ob_hash = -1;
+                        }
+                    }
+                }
+                return Ok(kept);
+            }
+        }
+        self.make(ints, fd, events)
+    }
+
+    /// A new tuple for `fd`, kept in place of one that someone holds.
+    #[cfg(not(any(Py_GIL_DISABLED, feature = "abi3")))]
+    #[cold]
+    #[inline(never)]
+    fn make(
+        &mut self,
+        ints: &mut Option<FdInts<'py>>,
+        fd: i32,
+        events: c_long,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let tuple = new_pair(self.slots.py(), ints, fd, events)?;
+        self.slots.put(fd, &tuple);
+        Ok(tuple)
+    }
 }
 
 /// `list[index]`, for an `index` below the list's length, which the caller
