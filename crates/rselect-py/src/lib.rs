@@ -5,7 +5,8 @@
 //! and messages, calls the core, and turns results back into Python objects.
 //! It makes no system call itself. `unsafe` is denied everywhere but in
 //! `pairs`, which builds the `(fd, events)` result lists through the C API
-//! (see there for the measurement that asked for it), and `typever`, which
+//! and keeps their tuples for reuse (see there for why), `exclusive`, the
+//! GIL-held lock of a poll object's registrations, and `typever`, which
 //! reads a class's attribute version tag.
 #![deny(unsafe_code)]
 
@@ -18,6 +19,8 @@ mod docs;
 #[cfg(linux_like)]
 mod epoll;
 mod errors;
+#[cfg(unix)]
+mod exclusive;
 #[cfg(unix)]
 mod fdints;
 #[cfg(unix)]

@@ -2,7 +2,6 @@
 
 use std::os::fd::RawFd;
 use std::os::raw::c_long;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use pyo3::exceptions::{PyKeyError, PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
@@ -12,6 +11,7 @@ use rselect_core::poll::{self as core_poll, PollFd, PollSet, PollSetError};
 
 use crate::convert;
 use crate::errors;
+use crate::exclusive::{Exclusive, Guard};
 use crate::fdints::FdInts;
 use crate::gil;
 use crate::pairs;
@@ -31,7 +31,7 @@ use crate::version;
 #[pyo3(text_signature = "($module, /)")]
 pub fn new_poll() -> Poll {
     Poll {
-        state: Mutex::new(PollSet::new()),
+        state: Exclusive::new(PollSet::new()),
     }
 }
 
@@ -45,19 +45,18 @@ pub fn new_poll() -> Poll {
 )]
 #[cfg_attr(not(Py_3_15), pyclass(name = "poll", module = "select", frozen))]
 pub struct Poll {
-    state: Mutex<PollSet>,
+    state: Exclusive<PollSet>,
 }
 
 impl Poll {
-    fn state(&self) -> MutexGuard<'_, PollSet> {
-        // No code panics while holding the lock, but a poisoned lock still
-        // holds consistent bookkeeping.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The registrations, for a section that runs no Python code.
+    fn state(&self, py: Python<'_>) -> Guard<'_, PollSet> {
+        self.state.lock(py)
     }
 
     /// `register(fd, mask)` with converted arguments (for the selectors).
-    pub(crate) fn register_fd(&self, fd: RawFd, mask: u16) {
-        self.state().register(fd, mask as i16);
+    pub(crate) fn register_fd(&self, py: Python<'_>, fd: RawFd, mask: u16) {
+        self.state(py).register(fd, mask as i16);
     }
 
     /// `modify(fd, mask)` with converted arguments: `OSError(ENOENT)` for a
@@ -67,14 +66,14 @@ impl Poll {
         // OSError runs Python code (os.strerror, a first-use import) that
         // may release the GIL, and another thread holding the GIL must not
         // then wait for this lock (a deadlock the thread hammer found).
-        let result = self.state().modify(fd, mask as i16);
+        let result = self.state(py).modify(fd, mask as i16);
         result.map_err(|_| errors::from_errno(py, libc::ENOENT))
     }
 
     /// `unregister(fd)` with a converted argument: `KeyError(fd)` for a
     /// descriptor that is not registered.
-    pub(crate) fn unregister_fd(&self, fd: RawFd) -> PyResult<()> {
-        self.state()
+    pub(crate) fn unregister_fd(&self, py: Python<'_>, fd: RawFd) -> PyResult<()> {
+        self.state(py)
             .unregister(fd)
             .map_err(|_| PyKeyError::new_err(fd))
     }
@@ -107,7 +106,7 @@ impl Poll {
                 unreachable!("begin() only reports Busy")
             }
         };
-        let mut fds = self.state().begin().map_err(busy)?;
+        let mut fds = self.state(py).begin().map_err(busy)?;
         let outcome = loop {
             let outcome = intr::retry(
                 deadline_ns,
@@ -132,7 +131,7 @@ impl Poll {
             if let Err(RetryError::Os(err)) = &outcome {
                 if err.raw_os_error() == Some(libc::EINVAL) {
                     // Holes may have pushed the array past RLIMIT_NOFILE.
-                    let mut state = self.state();
+                    let mut state = self.state(py);
                     state.finish(fds);
                     let squeezed = state.squeeze();
                     fds = state.begin().map_err(busy)?;
@@ -153,7 +152,7 @@ impl Poll {
             Ok(Outcome::Done(n)) if *n > 0 => build(py, &fds, *n),
             _ => Ok(PyList::empty(py)),
         };
-        self.state().finish(fds);
+        self.state(py).finish(fds);
         match outcome {
             Ok(_) => result,
             Err(RetryError::Hook(err)) => Err(err),
@@ -197,11 +196,12 @@ impl Poll {
         fd: &Bound<'_, PyAny>,
         #[pyo3(from_py_with = convert::given)] eventmask: Option<Bound<'_, PyAny>>,
     ) -> PyResult<()> {
+        let py = fd.py();
         let fd = convert::fildes(fd)?;
         let eventmask = eventmask
             .as_ref()
             .map_or(Ok(DEFAULT_MASK), convert::ushort_mask)?;
-        self.register_fd(fd, eventmask);
+        self.register_fd(py, fd, eventmask);
         Ok(())
     }
 
@@ -228,7 +228,7 @@ impl Poll {
     /// Remove a file descriptor being tracked by the polling object.
     #[pyo3(signature = (fd, /), text_signature = "($self, fd, /)")]
     fn unregister(&self, fd: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.unregister_fd(convert::fildes(fd)?)
+        self.unregister_fd(fd.py(), convert::fildes(fd)?)
     }
 
     /// Polls the set of registered file descriptors.

@@ -505,11 +505,11 @@ fn poller_call(
         let poll = poll.get();
         return match op {
             Op::Register => {
-                poll.register_fd(fd, mask);
+                poll.register_fd(py, fd, mask);
                 Ok(())
             }
             Op::Modify => poll.modify_fd(py, fd, mask),
-            Op::Unregister => poll.unregister_fd(fd),
+            Op::Unregister => poll.unregister_fd(py, fd),
         };
     }
     match (op, mask) {
