@@ -23,7 +23,7 @@ demo: ## build, show facilities and limits, compare with stock: select() and an 
 .PHONY: test
 # test-portable (which makes the test builds in target/testing) comes before
 # test-python: the bad input catalogue checks devpoll/kqueue/kevent on them.
-test: setup test-rust lint check-targets typecheck test-portable test-python conformance test-install test-windows ## everything CI runs
+test: setup test-rust lint check-targets typecheck test-portable test-python conformance test-install test-instructions test-windows ## everything CI runs
 	@echo "make test: all green"
 
 .PHONY: test-rust
@@ -135,6 +135,19 @@ bench-pyperf: ## the same scenarios under pyperf; FILTER=substring
 bench-instructions: ## callgrind instructions per call, stock vs rselect (installs valgrind); FILTER=substring
 	scripts/install-tools.sh valgrind
 	.venvs/$(PY)/bin/python benches/instructions.py $(if $(FILTER),--filter $(FILTER))
+
+# The instruction budget: callgrind counts of the bench rows with 1, 10 and
+# 1,000 descriptors against benches/instructions-baseline.json, made on the
+# interpreter that file names (3.11: .venvs/3.11).
+.PHONY: test-instructions
+test-instructions: ## fail when a scenario's instructions rise 2% over the baseline or above stock's (installs valgrind)
+	scripts/install-tools.sh valgrind
+	.venvs/3.11/bin/python benches/instructions.py --budget --check benches/instructions-baseline.json
+
+.PHONY: instructions-baseline
+instructions-baseline: ## re-measure benches/instructions-baseline.json (commit it with the reason)
+	scripts/install-tools.sh valgrind
+	.venvs/3.11/bin/python benches/instructions.py --budget --write benches/instructions-baseline.json
 
 .PHONY: clean
 clean:
