@@ -12,8 +12,9 @@
 //! (`docs.rs` for methods, `cfg_attr(Py_3_14, doc = ...)` on functions) and
 //! the immutable `poll`/`epoll` types of 3.15 (`cfg_attr(Py_3_15,
 //! pyclass(immutable_type))`). An abi3 build keeps the 3.10 forms of both.
-//! Micro releases are not told apart there (3.13's later re-wrap of some
-//! docstrings, gh-150285, is not followed).
+//! Micro releases are not told apart there: gh-150285 re-wrapped some
+//! docstrings in 3.14 and in a later 3.13 micro release too; the 3.13
+//! build keeps 3.13.0's wrapping.
 
 use std::sync::OnceLock;
 
