@@ -62,10 +62,7 @@ where
         let Some((fd, events)) = pairs.next() else {
             return Err(PySystemError::new_err("fewer results than counted"));
         };
-        let tuple = match kept.as_mut() {
-            Some(kept) => kept.pair(&mut ints, fd, events)?,
-            None => new_pair(py, &mut ints, fd, events)?,
-        };
+        let tuple = kept.pair(&mut ints, fd, events)?;
         // SAFETY: `list` is a fresh list of `size` slots and `index < size`;
         // SET steals the reference given (`into_ptr`), filling a slot that
         // is still NULL.
@@ -120,34 +117,22 @@ struct KeptPairs<'py> {
 
 #[cfg(unix)]
 impl<'py> KeptPairs<'py> {
-    #[cfg(not(any(Py_GIL_DISABLED, feature = "abi3")))]
-    #[allow(clippy::unnecessary_wraps)] // `None` in the other builds
-    fn get(py: Python<'py>) -> Option<Self> {
-        Some(Self {
-            slots: Slots::of(py, &KEPT),
-        })
-    }
-
-    #[cfg(any(Py_GIL_DISABLED, feature = "abi3"))]
-    #[allow(clippy::unnecessary_wraps)] // `Some` in the other builds
-    fn get(_py: Python<'py>) -> Option<Self> {
-        None
-    }
-
-    /// (Never called: `get` gives `None` in these builds.)
-    #[cfg(any(Py_GIL_DISABLED, feature = "abi3"))]
-    fn pair(
-        &mut self,
-        ints: &mut Option<FdInts<'py>>,
-        fd: i32,
-        events: c_long,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        new_pair(self.py, ints, fd, events)
+    fn get(py: Python<'py>) -> Self {
+        #[cfg(not(any(Py_GIL_DISABLED, feature = "abi3")))]
+        {
+            Self {
+                slots: Slots::of(py, &KEPT),
+            }
+        }
+        #[cfg(any(Py_GIL_DISABLED, feature = "abi3"))]
+        {
+            Self { py }
+        }
     }
 
     /// The `(fd, events)` tuple for a result: the kept one if nothing else
-    /// holds it, else a new one, then kept.
-    #[cfg(not(any(Py_GIL_DISABLED, feature = "abi3")))]
+    /// holds it, else a new one, then kept (free-threaded and abi3 builds:
+    /// always a new one).
     #[allow(clippy::inline_always)] // the per-event loop
     #[inline(always)]
     fn pair(
@@ -156,38 +141,46 @@ impl<'py> KeptPairs<'py> {
         fd: i32,
         events: c_long,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let py = self.slots.py();
-        if !(0..crate::fdints::LIMIT).contains(&fd) {
-            return new_pair(py, ints, fd, events);
+        #[cfg(any(Py_GIL_DISABLED, feature = "abi3"))]
+        {
+            new_pair(self.py, ints, fd, events)
         }
-        if let Some(kept) = self.slots.get(fd) {
-            // SAFETY: a live object (`kept` holds a reference).
-            // Two references are the store's and `kept`'s: nobody else's.
-            if unsafe { ffi::Py_REFCNT(kept.as_ptr()) } == 2 {
-                let events = long(py, events)?;
-                // SAFETY: the store holds only 2-tuples that `new_pair`
-                // made for this `fd` (item 0 is its int), and nothing else
-                // can reach this one, so replacing item 1 is unobservable.
-                // The old item is released once the slot holds the new one
-                // (an int's deallocation runs no Python code).
-                unsafe {
-                    let tuple = kept.as_ptr().cast::<ffi::PyTupleObject>();
-                    let slot = (*tuple).ob_item.as_mut_ptr().add(1);
-                    if *slot != events.as_ptr() {
-                        let old = std::mem::replace(&mut *slot, events.into_ptr());
-                        ffi::Py_DECREF(old);
-                        // From 3.14 a tuple caches its hash; -1 is "not
-                        // computed yet".
-                        #[cfg(Py_3_14)]
-                        {
-                            (*tuple).ob_hash = -1;
+        #[cfg(not(any(Py_GIL_DISABLED, feature = "abi3")))]
+        {
+            let py = self.slots.py();
+            if !(0..crate::fdints::LIMIT).contains(&fd) {
+                return new_pair(py, ints, fd, events);
+            }
+            if let Some(kept) = self.slots.get(fd) {
+                // SAFETY: a live object (`kept` holds a reference).
+                // Two references are the store's and `kept`'s: nobody else's.
+                if unsafe { ffi::Py_REFCNT(kept.as_ptr()) } == 2 {
+                    let events = long(py, events)?;
+                    // SAFETY: the store holds only 2-tuples that `new_pair`
+                    // made for this `fd` (item 0 is its int), and nothing
+                    // else can reach this one, so replacing item 1 is
+                    // unobservable. The old item is released once the slot
+                    // holds the new one (an int's deallocation runs no
+                    // Python code).
+                    unsafe {
+                        let tuple = kept.as_ptr().cast::<ffi::PyTupleObject>();
+                        let slot = (*tuple).ob_item.as_mut_ptr().add(1);
+                        if *slot != events.as_ptr() {
+                            let old = std::mem::replace(&mut *slot, events.into_ptr());
+                            ffi::Py_DECREF(old);
+                            // From 3.14 a tuple caches its hash; -1 is "not
+                            // computed yet".
+                            #[cfg(Py_3_14)]
+                            {
+                                (*tuple).ob_hash = -1;
+                            }
                         }
                     }
+                    return Ok(kept);
                 }
-                return Ok(kept);
             }
+            self.make(ints, fd, events)
         }
-        self.make(ints, fd, events)
     }
 
     /// A new tuple for `fd`, kept in place of one that someone holds.
