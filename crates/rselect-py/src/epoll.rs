@@ -1,9 +1,13 @@
 //! `select.epoll`.
 
 use std::cell::RefCell;
+#[cfg(not(Py_LIMITED_API))]
+use std::ffi::CStr;
 use std::os::fd::{IntoRawFd, RawFd};
 use std::os::raw::c_long;
 use std::sync::atomic::{AtomicI32, Ordering};
+#[cfg(not(Py_LIMITED_API))]
+use std::sync::OnceLock;
 
 use pyo3::exceptions::{PyMemoryError, PyOSError, PyValueError};
 use pyo3::prelude::*;
@@ -14,6 +18,8 @@ use rselect_core::time::{self, Round};
 
 use crate::convert;
 use crate::errors;
+#[cfg(not(Py_LIMITED_API))]
+use crate::fastcall;
 use crate::fdints::FdInts;
 use crate::gil;
 
@@ -339,4 +345,93 @@ fn build_events<'py>(py: Python<'py>, events: &[EpollEvent]) -> PyResult<Bound<'
         .iter()
         .map(|ev| (ev.u64 as u32 as i32, c_long::from(ev.events)));
     crate::pairs::pair_list(py, FdInts::for_results(py), events.len(), pairs)
+}
+
+/// The raw entries of `register()`, `modify()` and `unregister()`
+/// (`fastcall`): exact-int descriptors and masks within 32 bits, given
+/// positionally, on an open object, for an `epoll_ctl(2)` that succeeds. A
+/// failed `epoll_ctl` changes nothing, and the method above repeats it and
+/// raises; anything else goes to the methods above directly.
+#[cfg(not(Py_LIMITED_API))]
+pub(crate) fn install_fast_paths(py: Python<'_>) -> PyResult<()> {
+    fastcall::install::<Register>(py)?;
+    fastcall::install::<Modify>(py)?;
+    fastcall::install::<Unregister>(py)
+}
+
+impl Epoll {
+    /// `epoll_ctl(2)` for a raw entry: `false` when closed or on failure.
+    #[cfg(not(Py_LIMITED_API))]
+    fn ctl_fast(&self, op: Ctl, fd: RawFd, events: u32) -> bool {
+        match self.fd.load(Ordering::Acquire) {
+            CLOSED => false,
+            epfd => ctl_raw(epfd, op, fd, events).is_ok(),
+        }
+    }
+}
+
+#[cfg(not(Py_LIMITED_API))]
+struct Register;
+
+#[cfg(not(Py_LIMITED_API))]
+impl fastcall::FastPath for Register {
+    type Class = Epoll;
+    const NAME: &'static CStr = c"register";
+    fn original() -> &'static OnceLock<fastcall::Entry> {
+        static ORIGINAL: OnceLock<fastcall::Entry> = OnceLock::new();
+        &ORIGINAL
+    }
+    fn try_call(_py: Python<'_>, epoll: &Epoll, args: fastcall::Args<'_>) -> bool {
+        let mask = match args.len() {
+            1 => Some(DEFAULT_MASK),
+            2 => args.unsigned(1),
+            _ => None,
+        };
+        let (Some(fd), Some(mask)) = (args.fd(0), mask) else {
+            return false;
+        };
+        epoll.ctl_fast(Ctl::Add, fd, mask)
+    }
+}
+
+#[cfg(not(Py_LIMITED_API))]
+struct Modify;
+
+#[cfg(not(Py_LIMITED_API))]
+impl fastcall::FastPath for Modify {
+    type Class = Epoll;
+    const NAME: &'static CStr = c"modify";
+    fn original() -> &'static OnceLock<fastcall::Entry> {
+        static ORIGINAL: OnceLock<fastcall::Entry> = OnceLock::new();
+        &ORIGINAL
+    }
+    fn try_call(_py: Python<'_>, epoll: &Epoll, args: fastcall::Args<'_>) -> bool {
+        if args.len() != 2 {
+            return false;
+        }
+        let (Some(fd), Some(mask)) = (args.fd(0), args.unsigned(1)) else {
+            return false;
+        };
+        epoll.ctl_fast(Ctl::Modify, fd, mask)
+    }
+}
+
+#[cfg(not(Py_LIMITED_API))]
+struct Unregister;
+
+#[cfg(not(Py_LIMITED_API))]
+impl fastcall::FastPath for Unregister {
+    type Class = Epoll;
+    const NAME: &'static CStr = c"unregister";
+    fn original() -> &'static OnceLock<fastcall::Entry> {
+        static ORIGINAL: OnceLock<fastcall::Entry> = OnceLock::new();
+        &ORIGINAL
+    }
+    fn try_call(_py: Python<'_>, epoll: &Epoll, args: fastcall::Args<'_>) -> bool {
+        if args.len() != 1 {
+            return false;
+        }
+        args.fd(0)
+            .is_some_and(|fd| epoll.ctl_fast(Ctl::Delete, fd, 0))
+    }
 }

@@ -21,6 +21,8 @@ mod epoll;
 mod errors;
 #[cfg(unix)]
 mod exclusive;
+#[cfg(all(unix, not(Py_LIMITED_API)))]
+mod fastcall;
 #[cfg(unix)]
 mod fdints;
 #[cfg(unix)]
@@ -125,6 +127,10 @@ mod _rselect {
         // CPython's Windows module has neither PIPE_BUF nor poll constants.
         #[cfg(unix)]
         crate::add_constants(m)?;
+        #[cfg(all(unix, not(Py_LIMITED_API)))]
+        crate::poll::install_fast_paths(py)?;
+        #[cfg(all(linux_like, not(Py_LIMITED_API)))]
+        crate::epoll::install_fast_paths(py)?;
         #[cfg(all(unix, feature = "testing"))]
         crate::testing::add(m)?;
         // PyO3 lists what it adds in `__all__`; the C module has none, and

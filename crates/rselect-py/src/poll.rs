@@ -1,7 +1,11 @@
 //! `select.poll()` and poll objects.
 
+#[cfg(not(Py_LIMITED_API))]
+use std::ffi::CStr;
 use std::os::fd::RawFd;
 use std::os::raw::c_long;
+#[cfg(not(Py_LIMITED_API))]
+use std::sync::OnceLock;
 
 use pyo3::exceptions::{PyKeyError, PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
@@ -12,6 +16,8 @@ use rselect_core::poll::{self as core_poll, PollFd, PollSet, PollSetError};
 use crate::convert;
 use crate::errors;
 use crate::exclusive::{Exclusive, Guard};
+#[cfg(not(Py_LIMITED_API))]
+use crate::fastcall;
 use crate::fdints::FdInts;
 use crate::gil;
 use crate::pairs;
@@ -245,6 +251,85 @@ impl Poll {
         timeout: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyList>> {
         self.wait(py, timeout, ready_list)
+    }
+}
+
+/// The raw entries of `register()`, `modify()` and `unregister()`
+/// (`fastcall`): exact-int descriptors and masks, in range, for a call that
+/// succeeds. Anything else goes to the methods above.
+#[cfg(not(Py_LIMITED_API))]
+pub(crate) fn install_fast_paths(py: Python<'_>) -> PyResult<()> {
+    fastcall::install::<Register>(py)?;
+    fastcall::install::<Modify>(py)?;
+    fastcall::install::<Unregister>(py)
+}
+
+#[cfg(not(Py_LIMITED_API))]
+struct Register;
+
+#[cfg(not(Py_LIMITED_API))]
+impl fastcall::FastPath for Register {
+    type Class = Poll;
+    const NAME: &'static CStr = c"register";
+    fn original() -> &'static OnceLock<fastcall::Entry> {
+        static ORIGINAL: OnceLock<fastcall::Entry> = OnceLock::new();
+        &ORIGINAL
+    }
+    fn try_call(py: Python<'_>, poll: &Poll, args: fastcall::Args<'_>) -> bool {
+        let mask = match args.len() {
+            1 => Some(DEFAULT_MASK),
+            2 => args.unsigned(1),
+            _ => None,
+        };
+        let (Some(fd), Some(mask)) = (args.fd(0), mask) else {
+            return false;
+        };
+        poll.register_fd(py, fd, mask);
+        true
+    }
+}
+
+#[cfg(not(Py_LIMITED_API))]
+struct Modify;
+
+#[cfg(not(Py_LIMITED_API))]
+impl fastcall::FastPath for Modify {
+    type Class = Poll;
+    const NAME: &'static CStr = c"modify";
+    fn original() -> &'static OnceLock<fastcall::Entry> {
+        static ORIGINAL: OnceLock<fastcall::Entry> = OnceLock::new();
+        &ORIGINAL
+    }
+    fn try_call(py: Python<'_>, poll: &Poll, args: fastcall::Args<'_>) -> bool {
+        if args.len() != 2 {
+            return false;
+        }
+        let (Some(fd), Some(mask)) = (args.fd(0), args.unsigned::<u16>(1)) else {
+            return false;
+        };
+        // Not registered: nothing changed, and modify() raises.
+        poll.state(py).modify(fd, mask as i16).is_ok()
+    }
+}
+
+#[cfg(not(Py_LIMITED_API))]
+struct Unregister;
+
+#[cfg(not(Py_LIMITED_API))]
+impl fastcall::FastPath for Unregister {
+    type Class = Poll;
+    const NAME: &'static CStr = c"unregister";
+    fn original() -> &'static OnceLock<fastcall::Entry> {
+        static ORIGINAL: OnceLock<fastcall::Entry> = OnceLock::new();
+        &ORIGINAL
+    }
+    fn try_call(py: Python<'_>, poll: &Poll, args: fastcall::Args<'_>) -> bool {
+        if args.len() != 1 {
+            return false;
+        }
+        // Not registered: nothing changed, and unregister() raises.
+        args.fd(0)
+            .is_some_and(|fd| poll.state(py).unregister(fd).is_ok())
     }
 }
 
