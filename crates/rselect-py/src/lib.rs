@@ -6,8 +6,9 @@
 //! It makes no system call itself. `unsafe` is denied everywhere but in
 //! `pairs`, which builds the `(fd, events)` result lists through the C API
 //! and keeps their tuples for reuse (see there for why), `exclusive`, the
-//! GIL-held lock of a poll object's registrations, and `typever`, which
-//! reads a class's attribute version tag.
+//! GIL-held lock of a poll object's registrations, `typever`, which reads a
+//! class's attribute version tag, and `fastcall`, the raw entries of the
+//! poll/epoll `register`, `modify` and `unregister` methods.
 #![deny(unsafe_code)]
 
 #[cfg(kevent_api)]
