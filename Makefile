@@ -1,29 +1,61 @@
 # rselect: `make help` lists the targets.
 SHELL := /bin/bash
+# Every interpreter `make setup` made a venv for, as .venvs/X.Y/bin/python.
 PYTHONS = $(shell awk '{print $$2}' .venvs/pythons.txt 2>/dev/null)
 VERSIONS ?= 3.10 3.11 3.12 3.13 3.14 3.15
-# The one interpreter of the single-interpreter targets (bench*, fuzz, stress).
+# The one interpreter of the single-interpreter targets (demo, dev, check,
+# bench*, fuzz, stress): PY=3.14 make check.
 PY ?= 3.11
+PYTHON = $(CURDIR)/.venvs/$(PY)/bin/python
+# The interpreter benches/instructions-baseline.json was measured on.
+BUDGET_PY = $(shell sed -n 's/.*"python": "\(3\.[0-9]*\)\..*/\1/p' benches/instructions-baseline.json)
+# The fast pytest tier of `make check`: everything but the reliability runs.
+FAST_TESTS = --ignore-glob='test_reliability_*' --ignore=test_bad_input_catalogue.py
+
+# Targets run one at a time, in the order written, under `make -j` too: the
+# steps share target/ and the venvs, and every build uses both cores.
+.NOTPARALLEL:
+
+# Fails a recipe that needs the interpreters before `make setup` made them.
+need-pythons = $(if $(PYTHONS),,$(error no interpreters in .venvs/pythons.txt: run `make setup` first))
 
 .PHONY: help
 help: ## this list
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
 
 .PHONY: setup
-setup: ## build rselect and install it into .venvs/X.Y for every interpreter in VERSIONS
+setup: ## build rselect (release) and install it into .venvs/X.Y for every interpreter in VERSIONS
 	scripts/setup.sh $(VERSIONS)
+
+.PHONY: tools
+tools: ## only .venv, the build and lint tools (maturin, ruff)
+	scripts/setup.sh --tools
+
+.PHONY: dev
+dev: ## a debug build of rselect into .venvs/$(PY) only (seconds when only the binding changed)
+	RSELECT_PROFILE=dev scripts/setup.sh $(PY)
 
 .PHONY: demo
 demo: ## build, show facilities and limits, compare with stock: select() and an asyncio program
-	scripts/setup.sh 3.11
-	.venvs/3.11/bin/python -m rselect info
-	.venvs/3.11/bin/python -m rselect bench --quick
-	.venvs/3.11/bin/python benches/echo.py --compare
+	scripts/setup.sh $(PY)
+	$(PYTHON) -m rselect info
+	$(PYTHON) -m rselect bench --quick
+	$(PYTHON) benches/echo.py --compare
+
+.PHONY: check
+check: lint test-rust dev test-fast ## the inner loop, a few minutes: lints, core tests, `make dev`, the fast pytest tier on $(PY)
+	@echo "make check: all green (PY=$(PY))"
+
+.PHONY: test-fast
+test-fast: ## pytest without the reliability runs, on $(PY) (whatever build is installed there)
+	cd tests && $(PYTHON) -m pytest -q -p no:cacheprovider $(FAST_TESTS) .
 
 .PHONY: test
-# test-portable (which makes the test builds in target/testing) comes before
-# test-python: the bad input catalogue checks devpoll/kqueue/kevent on them.
-test: setup test-rust lint check-targets typecheck test-portable test-python conformance test-install test-instructions test-windows ## everything CI runs
+# `check` first, so that a broken build or lint fails in minutes; then the
+# release builds. test-portable (which makes the test builds in
+# target/testing) comes before test-python: the bad input catalogue checks
+# devpoll/kqueue/kevent on them.
+test: check setup check-targets typecheck test-portable test-python conformance test-install test-instructions test-windows ## everything CI runs
 	@echo "make test: all green"
 
 .PHONY: test-rust
@@ -37,6 +69,7 @@ check-targets: ## cargo check + clippy -D warnings for macOS, FreeBSD, NetBSD, i
 
 .PHONY: test-portable
 test-portable: ## kqueue/kevent/devpoll logic on Linux: a test build (--features testing) per interpreter, tests_portable/
+	$(need-pythons)
 	scripts/build-testing.sh
 	@set -e; while read -r v py; do \
 	  echo "== tests_portable on $$v"; \
@@ -45,6 +78,7 @@ test-portable: ## kqueue/kevent/devpoll logic on Linux: a test build (--features
 
 .PHONY: test-python
 test-python: ## pytest (differential + behaviour) on every installed interpreter
+	$(need-pythons)
 	@set -e; for py in $(PYTHONS); do \
 	  echo "== pytest on $$($$py -c 'import sys; print(sys.version.split()[0])')"; \
 	  (cd tests && $$py -m pytest -q -p no:cacheprovider .); \
@@ -52,6 +86,7 @@ test-python: ## pytest (differential + behaviour) on every installed interpreter
 
 .PHONY: typecheck
 typecheck: ## stubs vs the built module (mypy.stubtest) and mypy --strict over a usage file, per interpreter and for linux/darwin/freebsd/sunos5/win32
+	$(need-pythons)
 	@set -e; for py in $(PYTHONS); do \
 	  v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
 	  echo "== typecheck on $$v"; \
@@ -70,6 +105,7 @@ conformance: ## CPython's own tests, stock select vs rselect, on every installed
 
 .PHONY: conformance-full
 conformance-full: ## conformance with the whole test_asyncio on every interpreter
+	$(need-pythons)
 	.venv/bin/python tools/conformance.py --asyncio-everywhere $(addprefix --python ,$(PYTHONS))
 
 .PHONY: test-windows
@@ -78,30 +114,31 @@ test-windows: ## the Windows build under wine, python.org's CPython 3.10-3.13: c
 
 .PHONY: test-install
 test-install: ## the built wheels, `pip install .` and the sdist, each into a fresh venv, then used
+	$(need-pythons)
 	scripts/check-install.sh
 
 .PHONY: lint
-lint: ## rustfmt, clippy -D warnings, cargo doc -D warnings, ruff
+lint: tools ## rustfmt, clippy -D warnings, cargo doc -D warnings, ruff
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 	.venv/bin/ruff check python tests tests_portable tests_windows tools benches
 	.venv/bin/ruff format --check python tests tests_portable tests_windows tools benches
 
-# The long reliability runs, on one interpreter: PY=3.11 by default.
+# The long reliability runs, on one interpreter (PY).
 RELIABILITY = test_reliability_signals.py test_reliability_fork.py test_reliability_threads.py \
 	test_reliability_load.py test_reliability_leaks.py test_bad_input_catalogue.py
 
 .PHONY: fuzz
 fuzz: ## long differential fuzzing: 100,000 ops per API vs stock, then the coverage-guided atheris target for FUZZ_SECONDS (300)
-	cd tests && RSELECT_LONG=1 RSELECT_PRINT_FIGURES=1 ../.venvs/$(PY)/bin/python -m pytest -q -s -p no:cacheprovider test_reliability_fuzz.py
+	cd tests && RSELECT_LONG=1 RSELECT_PRINT_FIGURES=1 $(PYTHON) -m pytest -q -s -p no:cacheprovider test_reliability_fuzz.py
 	fuzz/run.sh $(or $(FUZZ_SECONDS),300)
 	.venv/bin/python tools/reliability_report.py
 
 .PHONY: stress
 stress: ## long signal storms, fork, 8-thread hammering, load, leak hunting, -X dev run; figures into docs/reliability.md
 	cd tests && RSELECT_LONG=1 HYPOTHESIS_PROFILE=ci RSELECT_PRINT_FIGURES=1 \
-	  ../.venvs/$(PY)/bin/python -m pytest -q -s -p no:cacheprovider $(RELIABILITY)
+	  $(PYTHON) -m pytest -q -s -p no:cacheprovider $(RELIABILITY)
 	.venv/bin/python tools/reliability_report.py
 
 .PHONY: memcheck
@@ -111,43 +148,43 @@ memcheck: ## the core crate's tests under valgrind memcheck (installs valgrind)
 .PHONY: bench
 bench: ## python -m rselect bench: every scenario, stock vs rselect vs floor; FILTER=substring
 	mkdir -p results
-	.venvs/$(PY)/bin/python -m rselect bench $(if $(FILTER),--filter $(FILTER)) --json results/bench.json
+	$(PYTHON) -m rselect bench $(if $(FILTER),--filter $(FILTER)) --json results/bench.json
 
 .PHONY: bench-plot
 bench-plot: ## the full bench plus its scaling plot (installs the plot extra: matplotlib)
-	.venvs/$(PY)/bin/pip install -q "matplotlib>=3.7"
+	$(PYTHON) -m pip install -q "matplotlib>=3.7"
 	mkdir -p results
-	.venvs/$(PY)/bin/python -m rselect bench --json results/bench.json --plot docs/bench.png
+	$(PYTHON) -m rselect bench --json results/bench.json --plot docs/bench.png
 
 .PHONY: bench-asyncio
 bench-asyncio: ## asyncio echo server CPU and instructions per request: stock, rselect, uvloop (if pip can install it)
-	.venvs/$(PY)/bin/python -m pip install -q uvloop || echo "bench-asyncio: uvloop not installable here, skipped"
-	.venvs/$(PY)/bin/python benches/asyncio_server.py
+	$(PYTHON) -m pip install -q uvloop || echo "bench-asyncio: uvloop not installable here, skipped"
+	$(PYTHON) benches/asyncio_server.py
 	scripts/install-tools.sh valgrind
-	.venvs/$(PY)/bin/python benches/asyncio_server.py --instructions
+	$(PYTHON) benches/asyncio_server.py --instructions
 
 .PHONY: bench-pyperf
 bench-pyperf: ## the same scenarios under pyperf; FILTER=substring
 	mkdir -p results
-	.venvs/$(PY)/bin/python benches/bench.py --fast $(if $(FILTER),--filter $(FILTER)) -o results/pyperf.json
+	$(PYTHON) benches/bench.py --fast $(if $(FILTER),--filter $(FILTER)) -o results/pyperf.json
 
 .PHONY: bench-instructions
 bench-instructions: ## callgrind instructions per call, stock vs rselect (installs valgrind); FILTER=substring
 	scripts/install-tools.sh valgrind
-	.venvs/$(PY)/bin/python benches/instructions.py $(if $(FILTER),--filter $(FILTER))
+	$(PYTHON) benches/instructions.py $(if $(FILTER),--filter $(FILTER))
 
 # The instruction budget: callgrind counts of the bench rows with 1, 10 and
-# 1,000 descriptors against benches/instructions-baseline.json, made on the
-# interpreter that file names (3.11: .venvs/3.11).
+# 1,000 descriptors against benches/instructions-baseline.json, on the
+# interpreter that file names (BUDGET_PY).
 .PHONY: test-instructions
 test-instructions: ## fail when a scenario's instructions rise 2% over the baseline or above stock's (installs valgrind)
 	scripts/install-tools.sh valgrind
-	.venvs/3.11/bin/python benches/instructions.py --budget --check benches/instructions-baseline.json
+	.venvs/$(BUDGET_PY)/bin/python benches/instructions.py --budget --check benches/instructions-baseline.json
 
 .PHONY: instructions-baseline
 instructions-baseline: ## re-measure benches/instructions-baseline.json (commit it with the reason)
 	scripts/install-tools.sh valgrind
-	.venvs/3.11/bin/python benches/instructions.py --budget --write benches/instructions-baseline.json
+	.venvs/$(BUDGET_PY)/bin/python benches/instructions.py --budget --write benches/instructions-baseline.json
 
 .PHONY: clean
 clean:

@@ -2,20 +2,31 @@
 # Build rselect and install it into one virtual environment per interpreter.
 #
 #   scripts/setup.sh [VERSION ...]     default: 3.10 3.11 3.12 3.13 3.14 3.15
+#   scripts/setup.sh --tools           only .venv (maturin, ruff), as `make lint` needs
 #
+# RSELECT_PROFILE=dev makes a debug build (`make dev`) into target/dev-wheels;
+# the default, release, builds into dist/.
 # Interpreters are looked up under pyenv, then as pythonX.Y on PATH; 3.14 and
 # later, when neither has them, come from Debian sid's binary packages
 # (scripts/python-sid.sh, cached outside the clone). A missing one is reported
 # (and listed in .venvs/missing.txt), never silently skipped.
 # Result: .venvs/X.Y/bin/python with rselect and the test tools installed;
-# .venvs/pythons.txt lists the ready ones. The build tool (maturin) lives in
-# .venv, which `make demo` uses too.
+# .venvs/pythons.txt lists every ready one (a run for some versions updates
+# their lines and keeps the others). The build tool (maturin) lives in .venv,
+# which `make demo` uses too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+tools_only=false
+[ "${1:-}" != --tools ] || { tools_only=true; shift; }
 versions=("$@")
 [ ${#versions[@]} -gt 0 ] || versions=(3.10 3.11 3.12 3.13 3.14 3.15)
 profile=${RSELECT_PROFILE:-release}
+case $profile in
+    release) out=dist ;;
+    dev) out=target/dev-wheels ;;
+    *) echo "setup: RSELECT_PROFILE must be release or dev, not $profile" >&2; exit 2 ;;
+esac
 
 find_python() {
     local v=$1 root d
@@ -30,16 +41,23 @@ find_python() {
     case $v in 3.1[4-9]) scripts/python-sid.sh "$v" || true ;; esac
 }
 
-mkdir -p .venvs dist
-: > .venvs/pythons.txt
-: > .venvs/missing.txt
-
-# The build tool's own environment.
-if [ ! -x .venv/bin/maturin ]; then
+# The build tool's own environment, remade when requirements-dev.txt changes.
+if [ ! -x .venv/bin/maturin ] || [ requirements-dev.txt -nt .venv/.requirements ]; then
     base=$(find_python 3.11); [ -n "$base" ] || base=$(command -v python3)
-    scripts/make-venv.sh "$base" .venv
+    [ -x .venv/bin/python ] || scripts/make-venv.sh "$base" .venv
     .venv/bin/pip install -q -r requirements-dev.txt
+    touch .venv/.requirements
 fi
+$tools_only && exit 0
+
+mkdir -p .venvs "$out"
+touch .venvs/pythons.txt .venvs/missing.txt
+# This run's versions leave both lists; they go back in below as found.
+for list in .venvs/pythons.txt .venvs/missing.txt; do
+    for v in "${versions[@]}"; do
+        awk -v v="$v" '$1 != v' "$list" > "$list.new" && mv "$list.new" "$list"
+    done
+done
 
 interpreters=()
 for v in "${versions[@]}"; do
@@ -56,11 +74,14 @@ done
 # One maturin call builds a wheel per interpreter (cargo reuses the core crate).
 args=()
 for item in "${interpreters[@]}"; do args+=(-i "${item#*:}"); done
-rm -f dist/rselect-*.whl
+for item in "${interpreters[@]}"; do
+    v=${item%%:*}
+    rm -f "$out"/rselect-*-"cp${v/./}"-*.whl
+done
 if [ "$profile" = release ]; then
-    .venv/bin/maturin build --release "${args[@]}" -o dist
+    .venv/bin/maturin build --release "${args[@]}" -o "$out"
 else
-    .venv/bin/maturin build "${args[@]}" -o dist
+    .venv/bin/maturin build "${args[@]}" -o "$out"
 fi
 
 for item in "${interpreters[@]}"; do
@@ -69,9 +90,11 @@ for item in "${interpreters[@]}"; do
     [ -x "$venv/bin/python" ] || scripts/make-venv.sh "$py" "$venv"
     "$venv/bin/pip" install -q -r requirements-test.txt
     tag=cp${v/./}
-    wheel=$(ls dist/rselect-*-"$tag"-*.whl 2>/dev/null | head -n 1)
-    [ -n "$wheel" ] || wheel=$(ls dist/rselect-*-abi3-*.whl | head -n 1)
+    wheel=$(ls "$out"/rselect-*-"$tag"-*.whl 2>/dev/null | head -n 1)
+    [ -n "$wheel" ] || wheel=$(ls "$out"/rselect-*-abi3-*.whl | head -n 1)
     "$venv/bin/pip" install -q --force-reinstall --no-deps "$wheel"
     echo "$v $PWD/$venv/bin/python" >> .venvs/pythons.txt
-    echo "setup: Python $v ready in $venv ($("$venv/bin/python" -c 'import sys; print(sys.version.split()[0])'))"
+    echo "setup: Python $v ready in $venv ($("$venv/bin/python" -c 'import sys; print(sys.version.split()[0])'), $profile build)"
 done
+sort -V -o .venvs/pythons.txt .venvs/pythons.txt
+sort -V -o .venvs/missing.txt .venvs/missing.txt

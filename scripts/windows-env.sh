@@ -109,20 +109,10 @@ need_python3() {
 # ---------------------------------------------------------------- setup steps
 
 setup_apt() {
-    local p missing=() sudo=""
-    for p in "${apt_packages[@]}"; do
-        dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-            missing+=("$p")
-    done
-    if [ ${#missing[@]} -eq 0 ]; then
-        log "Debian packages: present (${apt_packages[*]})"
-    else
-        [ "$(id -u)" = 0 ] || sudo=sudo
-        log "Debian packages: installing ${missing[*]}"
-        $sudo apt-get update -qq >&2 || die "apt-get update"
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-            "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]}"
-    fi
+    local p
+    "$here/scripts/install-tools.sh" --packages "${apt_packages[@]}" ||
+        die "Debian packages ${apt_packages[*]} are needed"
+    log "Debian packages: present (${apt_packages[*]})"
     for p in wine wineboot wineserver x86_64-w64-mingw32-gcc; do
         command -v "$p" >/dev/null || die "$p is not on PATH (from ${apt_packages[*]})"
     done
