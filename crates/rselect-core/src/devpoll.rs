@@ -21,6 +21,7 @@ use std::io;
 use std::os::fd::RawFd;
 
 use crate::poll::PollFd;
+use crate::sys::cvt;
 
 /// `struct dvpoll` of illumos' `<sys/devpoll.h>`: `pollfd_t *dp_fds; nfds_t
 /// dp_nfds; int dp_timeout; sigset_t *dp_setp;` (`nfds_t` is an `unsigned
@@ -183,7 +184,7 @@ pub fn flush(dev: &dyn Device, fd: RawFd, batch: &[PollFd]) -> Result<(), FlushE
 /// `EBADF` when it was closed behind the object's back, `EIO`.
 pub fn close(fd: RawFd) -> io::Result<()> {
     // SAFETY: closing a descriptor number passes no memory to the kernel.
-    crate::sys::syscall!(close(fd))?;
+    cvt(unsafe { libc::close(fd) })?;
     Ok(())
 }
 
@@ -198,7 +199,7 @@ pub fn nofile_limit() -> io::Result<Option<u64>> {
         rlim_max: 0,
     };
     // SAFETY: `lim` is a live rlimit the kernel writes.
-    crate::sys::syscall!(getrlimit(libc::RLIMIT_NOFILE, &raw mut lim))?;
+    cvt(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &raw mut lim) })?;
     Ok((lim.rlim_cur != libc::RLIM_INFINITY).then_some(lim.rlim_cur as u64))
 }
 
@@ -218,7 +219,7 @@ impl Driver {
     pub fn open() -> io::Result<RawFd> {
         loop {
             // SAFETY: a NUL-terminated path literal; no other pointer.
-            match crate::sys::syscall!(open(c"/dev/poll".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC))
+            match cvt(unsafe { libc::open(c"/dev/poll".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) })
             {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 other => return other,
@@ -232,7 +233,7 @@ impl Device for Driver {
     fn write(&self, fd: RawFd, entries: &[PollFd]) -> io::Result<usize> {
         let n = std::mem::size_of_val(entries);
         // SAFETY: `entries` is a live slice of `n` bytes the kernel only reads.
-        let written = crate::sys::syscall!(write(fd, entries.as_ptr().cast(), n))?;
+        let written = cvt(unsafe { libc::write(fd, entries.as_ptr().cast(), n) })?;
         Ok(written as usize)
     }
 
@@ -246,7 +247,7 @@ impl Device for Driver {
         };
         // SAFETY: `dvp` points at `out`'s buffer of `dp_nfds` entries, which
         // the kernel writes from the start; `dvp` lives across the call.
-        let n = crate::sys::syscall!(ioctl(fd, DP_POLL as _, &raw mut dvp))? as usize;
+        let n = cvt(unsafe { libc::ioctl(fd, DP_POLL as _, &raw mut dvp) })? as usize;
         // SAFETY: the kernel initialised the first `n <= dp_nfds` entries.
         unsafe { out.set_len(n.min(out.capacity())) };
         Ok(n)

@@ -4,7 +4,7 @@ use std::io;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 
-use crate::sys::syscall;
+use crate::sys::cvt;
 
 /// The kernel's `struct epoll_event` (packed on x86-64, as `libc` declares it).
 pub type EpollEvent = libc::epoll_event;
@@ -25,7 +25,8 @@ impl Epoll {
     /// # References
     /// - [`epoll_create1(2)`](https://man7.org/linux/man-pages/man2/epoll_create1.2.html) (Linux)
     pub fn new() -> io::Result<Self> {
-        let fd = syscall!(epoll_create1(libc::EPOLL_CLOEXEC))?;
+        // SAFETY: no pointer argument; the flag is a valid one.
+        let fd = cvt(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })?;
         // SAFETY: epoll_create1(2) returned a new descriptor that nothing else owns.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
         Ok(Self { fd })
@@ -108,7 +109,7 @@ impl Epoll {
     pub fn close(self) -> io::Result<()> {
         let fd = self.fd.into_raw_fd();
         // SAFETY: `fd` was owned by `self` and is closed exactly once here.
-        syscall!(close(fd))?;
+        cvt(unsafe { libc::close(fd) })?;
         Ok(())
     }
 }
@@ -143,7 +144,7 @@ pub fn wait_raw(epfd: RawFd, events: &mut [EpollEvent], timeout_ms: i32) -> io::
     // SAFETY: `events` is an exclusively borrowed buffer of at least `max`
     // entries; the kernel writes at most `max` of them. `epfd` is only looked
     // up by the kernel.
-    let n = syscall!(epoll_wait(epfd, events.as_mut_ptr(), max, timeout_ms))?;
+    let n = cvt(unsafe { libc::epoll_wait(epfd, events.as_mut_ptr(), max, timeout_ms) })?;
     Ok(n as usize)
 }
 
@@ -162,12 +163,9 @@ pub fn wait_uninit(
     let max = libc::c_int::try_from(buf.len()).unwrap_or(libc::c_int::MAX);
     // SAFETY: `buf` is an exclusively borrowed buffer of at least `max`
     // entries; the kernel writes at most `max` of them and reads none.
-    let n = syscall!(epoll_wait(
-        epfd,
-        buf.as_mut_ptr().cast::<EpollEvent>(),
-        max,
-        timeout_ms
-    ))?;
+    let n = cvt(unsafe {
+        libc::epoll_wait(epfd, buf.as_mut_ptr().cast::<EpollEvent>(), max, timeout_ms)
+    })?;
     let n = (n as usize).min(buf.len());
     // SAFETY: epoll_wait(2) initialised the first `n` entries (n <= max).
     Ok(unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<EpollEvent>(), n) })
@@ -259,7 +257,7 @@ pub fn ctl_raw(epfd: RawFd, op: Ctl, fd: RawFd, events: u32) -> io::Result<()> {
     // SAFETY: `ev` is a valid epoll_event that the kernel only reads; both
     // descriptors are only looked up by the kernel (a closed or reused number
     // fails or acts on that descriptor, as with the C call).
-    syscall!(epoll_ctl(epfd, op, fd, &raw mut ev))?;
+    cvt(unsafe { libc::epoll_ctl(epfd, op, fd, &raw mut ev) })?;
     Ok(())
 }
 

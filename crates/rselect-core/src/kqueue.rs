@@ -14,7 +14,7 @@ use std::io;
 use std::os::fd::RawFd;
 
 use crate::kevent::KEvent;
-use crate::sys::syscall;
+use crate::sys::cvt;
 
 /// The kernel's `struct kevent`.
 pub type RawKEvent = libc::kevent;
@@ -109,11 +109,12 @@ impl KEvents {
 /// # Errors
 /// `EMFILE`, `ENFILE`, `ENOMEM`; `fcntl` errors.
 pub fn create() -> io::Result<RawFd> {
-    let fd = syscall!(kqueue())?;
+    // SAFETY: kqueue(2) takes no argument.
+    let fd = cvt(unsafe { libc::kqueue() })?;
     // SAFETY: F_SETFD on the descriptor just created; no pointer argument.
-    if let Err(err) = syscall!(fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC)) {
+    if let Err(err) = cvt(unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) }) {
         // SAFETY: `fd` is ours and closed exactly once.
-        let _ = syscall!(close(fd));
+        let _ = cvt(unsafe { libc::close(fd) });
         return Err(err);
     }
     Ok(fd)
@@ -125,7 +126,7 @@ pub fn create() -> io::Result<RawFd> {
 /// `EBADF` when it was closed behind the object's back, `EIO`.
 pub fn close(fd: RawFd) -> io::Result<()> {
     // SAFETY: closing a descriptor number passes no memory to the kernel.
-    syscall!(close(fd))?;
+    cvt(unsafe { libc::close(fd) })?;
     Ok(())
 }
 
@@ -157,14 +158,16 @@ pub fn control(
     // SAFETY: `changes` is read by the kernel for `nchanges` entries;
     // `events` has room for `nevents` entries (its capacity), which the
     // kernel writes from the start; `ts_ptr` is null or a live timespec.
-    let n = syscall!(kevent(
-        kq,
-        changes.as_ptr(),
-        nchanges as _,
-        events.as_mut_ptr(),
-        nevents as _,
-        ts_ptr,
-    ))?;
+    let n = cvt(unsafe {
+        libc::kevent(
+            kq,
+            changes.as_ptr(),
+            nchanges as _,
+            events.as_mut_ptr(),
+            nevents as _,
+            ts_ptr,
+        )
+    })?;
     let n = n as usize;
     // SAFETY: the kernel initialised the first `n <= nevents` entries.
     unsafe { events.set_len(n) };

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::io;
 use std::os::fd::RawFd;
 
-use crate::sys::syscall;
+use crate::sys::cvt;
 
 /// The kernel's `struct pollfd`.
 pub type PollFd = libc::pollfd;
@@ -37,7 +37,7 @@ pub fn poll(fds: &mut [PollFd], timeout_ms: i32) -> io::Result<usize> {
     let timeout = if timeout_ms < 0 { -1 } else { timeout_ms };
     // SAFETY: `fds` is a valid, exclusively borrowed array of `fds.len()`
     // pollfd structs; the kernel writes only their `revents` fields.
-    let n = syscall!(poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout))?;
+    let n = cvt(unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) })?;
     Ok(n as usize)
 }
 
@@ -73,12 +73,14 @@ pub fn poll_ns(fds: &mut [PollFd], timeout_ns: Option<i64>) -> io::Result<usize>
         // `fds.len()` pollfd structs (the kernel writes only `revents`);
         // `tsp` is null or points to a timespec that outlives the call; a
         // null signal mask leaves the thread's mask alone.
-        let n = syscall!(ppoll(
-            fds.as_mut_ptr(),
-            fds.len() as libc::nfds_t,
-            tsp,
-            std::ptr::null()
-        ))?;
+        let n = cvt(unsafe {
+            libc::ppoll(
+                fds.as_mut_ptr(),
+                fds.len() as libc::nfds_t,
+                tsp,
+                std::ptr::null(),
+            )
+        })?;
         Ok(n as usize)
     }
     #[cfg(not(ppoll))]

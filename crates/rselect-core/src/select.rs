@@ -31,7 +31,7 @@ pub use std::os::fd::RawFd;
 
 use crate::fdset::FdSet;
 use crate::poll::PollFd;
-use crate::sys::syscall;
+use crate::sys::cvt;
 
 /// A `select(2)` timeout in whole microseconds, already rounded by the caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,7 +87,7 @@ pub fn select(
     // above) in the platform's fd_set layout (see fdset's layout test), and
     // `tvp` is null or points to a live timeval. The kernel only inspects the
     // descriptors; an invalid one makes the call fail with EBADF.
-    let n = syscall!(select(nfds, r, w, e, tvp))?;
+    let n = cvt(unsafe { libc::select(nfds, r, w, e, tvp) })?;
     Ok(n as usize)
 }
 
@@ -268,11 +268,11 @@ fn poll_entries(entries: &mut [Entry], timeout: Option<Micros>) -> io::Result<us
         None => {
             // SAFETY: `ptr` addresses `n` exclusively borrowed pollfd structs;
             // the kernel writes only their `revents`.
-            syscall!(poll(ptr, n, -1))?
+            cvt(unsafe { libc::poll(ptr, n, -1) })?
         }
         Some(Micros(0)) => {
             // SAFETY: as above.
-            syscall!(poll(ptr, n, 0))?
+            cvt(unsafe { libc::poll(ptr, n, 0) })?
         }
         Some(Micros(us)) => {
             let (sec, usec) = crate::time::us_to_timeval_parts(us);
@@ -282,7 +282,7 @@ fn poll_entries(entries: &mut [Entry], timeout: Option<Micros>) -> io::Result<us
             };
             // SAFETY: as above; `ts` is a live timespec the kernel only
             // reads, and a null signal mask leaves the mask unchanged.
-            syscall!(ppoll(ptr, n, &raw const ts, std::ptr::null()))?
+            cvt(unsafe { libc::ppoll(ptr, n, &raw const ts, std::ptr::null()) })?
         }
     };
     Ok(ready as usize)

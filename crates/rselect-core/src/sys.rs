@@ -1,24 +1,11 @@
 //! The one place where a C return value of `-1` becomes an [`io::Error`].
 //!
-//! Every system call of this crate goes through [`syscall!`], so backends never
-//! compare return values with `-1` themselves and `unsafe` stays next to a
-//! `SAFETY` comment at the call site.
+//! Every C call of this crate is written `cvt(unsafe { libc::f(...) })`
+//! under a `SAFETY` comment, so backends never compare return values with
+//! `-1` themselves and clippy's `undocumented_unsafe_blocks` sees every
+//! `unsafe` block at its call site (no macro hides one).
 
 use std::io;
-
-/// Calls a `libc` function inside `unsafe` and turns a `-1` result into
-/// `io::Error::last_os_error()`.
-///
-/// The caller writes the `SAFETY` comment for the call on the line above the
-/// macro invocation: the macro only adds the error conversion.
-macro_rules! syscall {
-    ($fn:ident ( $($arg:expr),* $(,)? )) => {{
-        #[allow(unused_unsafe, clippy::undocumented_unsafe_blocks)]
-        let res = unsafe { libc::$fn($($arg),*) };
-        $crate::sys::cvt(res)
-    }};
-}
-pub(crate) use syscall;
 
 /// Integer results of C calls that signal failure with `-1`.
 pub(crate) trait IsMinusOne: Copy {
