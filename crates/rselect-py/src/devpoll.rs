@@ -2,7 +2,6 @@
 //! [`rselect_core::devpoll`]. In test builds (`--features testing`) the same
 //! object runs on Linux over the core's [`Emulator`] device.
 
-use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use pyo3::exceptions::{PyMemoryError, PyOSError, PyTypeError};
@@ -15,9 +14,9 @@ use rselect_core::intr::{self, Outcome, RetryError};
 use rselect_core::poll::PollFd;
 use rselect_core::time::{self, Round};
 
+use crate::fdcell::FdCell;
 use crate::{convert, errors, gil, version, RawFd};
 
-const CLOSED: RawFd = -1;
 const DEFAULT_MASK: u16 = (libc::POLLIN | libc::POLLPRI | libc::POLLOUT) as u16;
 
 #[derive(Debug)]
@@ -32,7 +31,7 @@ struct State {
 #[derive(Debug)]
 #[pyclass(name = "devpoll", module = "select", frozen)]
 pub struct DevPoll {
-    fd: AtomicI32,
+    fd: FdCell,
     dev: Arc<dyn Device>,
     state: Mutex<State>,
     #[cfg(feature = "testing")]
@@ -43,7 +42,7 @@ impl DevPoll {
     /// An object owning `fd` over `dev`, flushing every `batch` entries.
     pub fn new(fd: RawFd, dev: Arc<dyn Device>, batch: usize) -> Self {
         Self {
-            fd: AtomicI32::new(fd),
+            fd: FdCell::new(fd, "devpoll", core_dp::close),
             dev,
             state: Mutex::new(State {
                 queue: Queue::new(batch),
@@ -59,10 +58,7 @@ impl DevPoll {
     }
 
     fn raw_fd(&self) -> PyResult<RawFd> {
-        match self.fd.load(Ordering::Acquire) {
-            CLOSED => Err(errors::closed("devpoll")),
-            fd => Ok(fd),
-        }
+        self.fd.get()
     }
 
     /// Writes `batch` without the GIL, with `CPython`'s errors.
@@ -104,15 +100,6 @@ fn fd_and_mask(fd: &Bound<'_, PyAny>, mask: Option<&Bound<'_, PyAny>>) -> PyResu
         None => DEFAULT_MASK,
     };
     Ok((fd, mask))
-}
-
-impl Drop for DevPoll {
-    fn drop(&mut self) {
-        match self.fd.swap(CLOSED, Ordering::AcqRel) {
-            CLOSED => {}
-            fd => drop(core_dp::close(fd)),
-        }
-    }
 }
 
 /// Returns a polling object.
@@ -274,16 +261,13 @@ impl DevPoll {
     /// Further operations on the devpoll object will raise an exception.
     #[pyo3(text_signature = "($self, /)")]
     fn close(&self, py: Python<'_>) -> PyResult<()> {
-        match self.fd.swap(CLOSED, Ordering::AcqRel) {
-            fd @ 0.. => errors::close_result(py, py.detach(move || core_dp::close(fd))),
-            _ => Ok(()),
-        }
+        self.fd.close(py)
     }
 
     /// True if the devpoll object is closed
     #[getter]
     fn closed(&self) -> bool {
-        self.fd.load(Ordering::Acquire) == CLOSED
+        self.fd.is_closed()
     }
 
     /// Return the file descriptor.

@@ -5,7 +5,6 @@ use std::cell::RefCell;
 use std::ffi::CStr;
 use std::os::fd::{IntoRawFd, RawFd};
 use std::os::raw::c_long;
-use std::sync::atomic::{AtomicI32, Ordering};
 #[cfg(not(Py_LIMITED_API))]
 use std::sync::OnceLock;
 
@@ -20,6 +19,7 @@ use crate::convert;
 use crate::errors;
 #[cfg(not(Py_LIMITED_API))]
 use crate::fastcall;
+use crate::fdcell::FdCell;
 use crate::fdints::FdInts;
 use crate::gil;
 
@@ -54,36 +54,18 @@ thread_local! {
 )]
 #[cfg_attr(not(Py_3_15), pyclass(name = "epoll", module = "select", frozen))]
 pub struct Epoll {
-    /// The epoll descriptor this object owns, `-1` once closed. An atomic
-    /// rather than a lock: every method only needs the number (the kernel
-    /// resolves it), `close()` swaps in `-1` exactly once, and a `poll()`
-    /// that runs without the GIL while another thread closes the object sees
-    /// what the C module's would: `EBADF`, or a wait the kernel finishes on
-    /// the instance it already holds.
-    fd: AtomicI32,
+    /// The epoll descriptor this object owns.
+    fd: FdCell,
 }
-
-const CLOSED: RawFd = -1;
 
 impl Epoll {
     fn raw_fd(&self) -> PyResult<RawFd> {
-        match self.fd.load(Ordering::Acquire) {
-            CLOSED => Err(errors::closed("epoll")),
-            fd => Ok(fd),
-        }
+        self.fd.get()
     }
 
     fn wrap(ep: CoreEpoll) -> Self {
         Self {
-            fd: AtomicI32::new(ep.into_raw_fd()),
-        }
-    }
-
-    /// Takes the descriptor back out of the object (once).
-    fn take(&self) -> Option<CoreEpoll> {
-        match self.fd.swap(CLOSED, Ordering::AcqRel) {
-            CLOSED => None,
-            fd => Some(CoreEpoll::adopt(fd)),
+            fd: FdCell::new(ep.into_raw_fd(), "epoll", |fd| CoreEpoll::adopt(fd).close()),
         }
     }
 
@@ -175,14 +157,6 @@ impl Epoll {
     }
 }
 
-impl Drop for Epoll {
-    fn drop(&mut self) {
-        // The descriptor is closed with the object, errors ignored (as the
-        // C module's dealloc does).
-        drop(self.take());
-    }
-}
-
 #[pymethods]
 impl Epoll {
     #[new]
@@ -209,7 +183,7 @@ impl Epoll {
     /// True if the epoll handler is closed
     #[getter]
     fn closed(&self) -> bool {
-        self.fd.load(Ordering::Acquire) == CLOSED
+        self.fd.is_closed()
     }
 
     /// Close the epoll control file descriptor.
@@ -217,10 +191,7 @@ impl Epoll {
     /// Further operations on the epoll object will raise an exception.
     #[pyo3(text_signature = "($self, /)")]
     fn close(&self, py: Python<'_>) -> PyResult<()> {
-        match self.take() {
-            Some(ep) => errors::close_result(py, py.detach(move || ep.close())),
-            None => Ok(()),
-        }
+        self.fd.close(py)
     }
 
     /// Return the epoll control file descriptor.
@@ -363,10 +334,9 @@ impl Epoll {
     /// `epoll_ctl(2)` for a raw entry: `false` when closed or on failure.
     #[cfg(not(Py_LIMITED_API))]
     fn ctl_fast(&self, op: Ctl, fd: RawFd, events: u32) -> bool {
-        match self.fd.load(Ordering::Acquire) {
-            CLOSED => false,
-            epfd => ctl_raw(epfd, op, fd, events).is_ok(),
-        }
+        self.fd
+            .peek()
+            .is_some_and(|epfd| ctl_raw(epfd, op, fd, events).is_ok())
     }
 }
 

@@ -9,24 +9,22 @@
 //! is only touched with the GIL held, and never across a release of it, so no
 //! other thread can hold its lock at the moment the interpreter forks.
 
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use pyo3::exceptions::PyRuntimeWarning;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::fdcell::FdCell;
 use crate::version;
 
-static TRACKED: Mutex<Vec<Weak<AtomicI32>>> = Mutex::new(Vec::new());
+static TRACKED: Mutex<Vec<Weak<FdCell>>> = Mutex::new(Vec::new());
 static HOOKED: AtomicBool = AtomicBool::new(false);
-
-/// The descriptor value of a closed object.
-pub const CLOSED: i32 = -1;
 
 /// Starts tracking `cell` (on 3.12.1 and later; earlier interpreters keep
 /// the stale descriptor in the child, as the stock module does).
-pub fn track(py: Python<'_>, cell: &Arc<AtomicI32>) -> PyResult<()> {
+pub fn track(py: Python<'_>, cell: &Arc<FdCell>) -> PyResult<()> {
     if !version::rules().kqueue_fork_hook {
         return Ok(());
     }
@@ -51,7 +49,7 @@ pub fn track(py: Python<'_>, cell: &Arc<AtomicI32>) -> PyResult<()> {
 }
 
 /// Stops tracking `cell` (the object was closed or is being dropped).
-pub fn untrack(cell: &Arc<AtomicI32>) {
+pub fn untrack(cell: &Arc<FdCell>) {
     let mut tracked = TRACKED.lock().unwrap_or_else(PoisonError::into_inner);
     let target = Arc::downgrade(cell);
     tracked.retain(|w| w.strong_count() > 0 && !w.ptr_eq(&target));
@@ -73,6 +71,6 @@ fn install_hook(py: Python<'_>) -> PyResult<()> {
 fn after_fork_child() {
     let mut tracked = TRACKED.lock().unwrap_or_else(PoisonError::into_inner);
     for cell in tracked.drain(..).filter_map(|w| w.upgrade()) {
-        cell.store(CLOSED, Ordering::Release);
+        cell.forget();
     }
 }

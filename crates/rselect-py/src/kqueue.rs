@@ -1,6 +1,5 @@
 //! `select.kqueue` (BSDs, macOS).
 
-use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;
 
 use pyo3::exceptions::{PyMemoryError, PyTypeError};
@@ -10,7 +9,8 @@ use rselect_core::intr::{self, Attempt, Outcome, RetryError};
 use rselect_core::kqueue as core_kq;
 use rselect_core::time;
 
-use crate::fork::{self, CLOSED};
+use crate::fdcell::FdCell;
+use crate::fork;
 use crate::{convert, errors, gil, kevent};
 
 /// Kqueue syscall wrapper.
@@ -29,21 +29,19 @@ use crate::{convert, errors, gil, kevent};
 #[derive(Debug)]
 #[pyclass(name = "kqueue", module = "select", frozen)]
 pub struct Kqueue {
-    /// The descriptor, `-1` once closed (or, on 3.12.1+, in a fork child).
-    fd: Arc<AtomicI32>,
+    /// The descriptor, closed with the object (or, on 3.12.1+, forgotten
+    /// in a fork child: `fork` holds a weak reference).
+    fd: Arc<FdCell>,
 }
 
 impl Kqueue {
     fn raw_fd(&self) -> PyResult<i32> {
-        match self.fd.load(Ordering::Acquire) {
-            CLOSED => Err(errors::closed("kqueue")),
-            fd => Ok(fd),
-        }
+        self.fd.get()
     }
 
     fn wrap(py: Python<'_>, fd: i32) -> PyResult<Self> {
         let this = Self {
-            fd: Arc::new(AtomicI32::new(fd)),
+            fd: Arc::new(FdCell::new(fd, "kqueue", core_kq::close)),
         };
         fork::track(py, &this.fd)?;
         Ok(this)
@@ -55,21 +53,12 @@ impl Kqueue {
             .map_err(|e| errors::os_error(py, &e))?;
         Self::wrap(py, fd)
     }
-
-    fn take(&self) -> Option<i32> {
-        fork::untrack(&self.fd);
-        match self.fd.swap(CLOSED, Ordering::AcqRel) {
-            CLOSED => None,
-            fd => Some(fd),
-        }
-    }
 }
 
 impl Drop for Kqueue {
     fn drop(&mut self) {
-        if let Some(fd) = self.take() {
-            let _ = core_kq::close(fd);
-        }
+        // The cell closes the descriptor when its last reference goes.
+        fork::untrack(&self.fd);
     }
 }
 
@@ -96,7 +85,7 @@ impl Kqueue {
     /// True if the kqueue handler is closed
     #[getter]
     fn closed(&self) -> bool {
-        self.fd.load(Ordering::Acquire) == CLOSED
+        self.fd.is_closed()
     }
 
     /// Close the kqueue control file descriptor.
@@ -104,10 +93,8 @@ impl Kqueue {
     /// Further operations on the kqueue object will raise an exception.
     #[pyo3(text_signature = "($self, /)")]
     fn close(&self, py: Python<'_>) -> PyResult<()> {
-        match self.take() {
-            Some(fd) => errors::close_result(py, py.detach(move || core_kq::close(fd))),
-            None => Ok(()),
-        }
+        fork::untrack(&self.fd);
+        self.fd.close(py)
     }
 
     /// Return the kqueue control file descriptor.

@@ -24,6 +24,8 @@ mod errors;
 mod exclusive;
 #[cfg(all(unix, not(Py_LIMITED_API)))]
 mod fastcall;
+#[cfg(any(linux_like, kqueue, devpoll_api))]
+mod fdcell;
 #[cfg(unix)]
 mod fdints;
 #[cfg(unix)]

@@ -5,7 +5,6 @@
 //! `selectors` picks its default selector by `hasattr(select, ...)`.
 
 use std::os::fd::IntoRawFd;
-use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;
 
 use pyo3::prelude::*;
@@ -15,7 +14,8 @@ use rselect_core::kevent::Layout;
 
 use crate::convert;
 use crate::devpoll::DevPoll;
-use crate::fork::{self, CLOSED};
+use crate::fdcell::FdCell;
+use crate::fork;
 use crate::kevent::{self, PyKEvent};
 
 /// The emulated devpoll object of a test.
@@ -96,11 +96,12 @@ fn control_args<'py>(
 }
 
 /// An object tracked for fork invalidation as kqueue objects are: in a
-/// child of `os.fork()` it reports closed (3.12.1+).
+/// child of `os.fork()` it reports closed (3.12.1+). It holds the number
+/// only: nothing closes it.
 #[derive(Debug)]
 #[pyclass(frozen)]
 struct ForkTracked {
-    fd: Arc<AtomicI32>,
+    fd: Arc<FdCell>,
 }
 
 #[pymethods]
@@ -108,7 +109,7 @@ impl ForkTracked {
     #[new]
     fn new(py: Python<'_>, fd: i32) -> PyResult<Self> {
         let this = Self {
-            fd: Arc::new(AtomicI32::new(fd)),
+            fd: Arc::new(FdCell::new(fd, "tracked", |_| Ok(()))),
         };
         fork::track(py, &this.fd)?;
         Ok(this)
@@ -116,12 +117,12 @@ impl ForkTracked {
 
     #[getter]
     fn closed(&self) -> bool {
-        self.fd.load(Ordering::Acquire) == CLOSED
+        self.fd.is_closed()
     }
 
     fn close(&self) {
         fork::untrack(&self.fd);
-        self.fd.store(CLOSED, Ordering::Release);
+        self.fd.forget();
     }
 }
 
