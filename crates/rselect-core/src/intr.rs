@@ -62,11 +62,14 @@ pub fn retry<T, E>(
     on_interrupt: impl FnMut() -> Result<(), E>,
     call: impl FnMut(Attempt) -> io::Result<T>,
 ) -> Result<Outcome<T>, RetryError<E>> {
-    retry_until(
-        deadline_ns.filter(|ns| *ns >= 0).map(Deadline::after_ns),
-        on_interrupt,
-        call,
-    )
+    retry_until(deadline(deadline_ns), on_interrupt, call)
+}
+
+/// The deadline of a timeout in nanoseconds, armed now: none for `None` or
+/// a negative timeout (an infinite wait).
+#[must_use]
+pub fn deadline(timeout_ns: Option<i64>) -> Option<Deadline> {
+    timeout_ns.filter(|ns| *ns >= 0).map(Deadline::after_ns)
 }
 
 /// [`retry`] against a deadline the caller has armed already (because it

@@ -304,20 +304,6 @@ pub fn poll_timeout_ms(timeout: Option<&Bound<'_, PyAny>>) -> PyResult<(i32, Opt
     Ok((ms.max(-1), (ns >= 0).then_some(ns)))
 }
 
-/// The millisecond timeout of one attempt of a waiting call: the value
-/// converted at entry, or after `EINTR` the time left rounded with `CEILING`,
-/// as CPython's poll and epoll loops do.
-#[cfg(unix)]
-pub fn attempt_ms(attempt: rselect_core::intr::Attempt, first_ms: i32) -> i32 {
-    use rselect_core::intr::Attempt;
-    match attempt {
-        Attempt::First | Attempt::Again => first_ms,
-        Attempt::Remaining(ns) => {
-            i32::try_from(time::ns_to_ms(ns, Round::Ceiling)).unwrap_or(i32::MAX)
-        }
-    }
-}
-
 /// `PySequence_Fast(arg, message)`: exact lists and tuples as they are,
 /// anything else materialised into a new list first; a `TypeError` from
 /// `iter()` becomes `TypeError(message)`, errors during iteration pass.

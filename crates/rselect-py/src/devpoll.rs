@@ -10,12 +10,11 @@ use pyo3::types::PyList;
 #[cfg(feature = "testing")]
 use rselect_core::devpoll::Emulator;
 use rselect_core::devpoll::{self as core_dp, Device, FlushError, Queue, POLLREMOVE};
-use rselect_core::intr::{self, Outcome, RetryError};
 use rselect_core::poll::PollFd;
 use rselect_core::time::{self, Round};
 
 use crate::fdcell::FdCell;
-use crate::{convert, errors, gil, version, RawFd};
+use crate::{convert, errors, version, wait, RawFd};
 
 const DEFAULT_MASK: u16 = (libc::POLLIN | libc::POLLPRI | libc::POLLOUT) as u16;
 
@@ -230,26 +229,23 @@ impl DevPoll {
         buf.try_reserve_exact(max)
             .map_err(|_| PyMemoryError::new_err(()))?;
         let dev = &*self.dev;
-        let outcome = intr::retry(
-            deadline_ns,
-            || py.check_signals(),
-            |attempt| {
-                let ms = convert::attempt_ms(attempt, first_ms);
-                let buf = &mut buf;
-                gil::wait(py, ms != 0, move || dev.poll(dpfd, buf, ms))
-            },
+        let ready = wait::run(
+            py,
+            wait::deadline(deadline_ns),
+            wait::millis(first_ms),
+            |ms| *ms != 0,
+            |ms| dev.poll(dpfd, &mut buf, ms),
         );
-        let result = match outcome {
-            Ok(Outcome::Done(_)) => {
+        let result = match ready {
+            Ok(Some(_)) => {
                 let items = buf
                     .iter()
                     .map(|p| (p.fd, i64::from(p.revents)))
                     .collect::<Vec<_>>();
                 PyList::new(py, items)
             }
-            Ok(Outcome::TimedOut) => Ok(PyList::empty(py)),
-            Err(RetryError::Hook(err)) => Err(err),
-            Err(RetryError::Os(err)) => Err(errors::os_error(py, &err)),
+            Ok(None) => Ok(PyList::empty(py)),
+            Err(failed) => Err(wait::error(py, failed)),
         };
         buf.clear();
         self.state().buf = buf;

@@ -12,7 +12,6 @@ use pyo3::exceptions::{PyMemoryError, PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyType};
 use rselect_core::epoll::{ctl_raw, Ctl, Epoll as CoreEpoll, EpollEvent, Events};
-use rselect_core::intr::{self, Outcome, RetryError};
 use rselect_core::time::{self, Round};
 
 use crate::convert;
@@ -21,7 +20,7 @@ use crate::errors;
 use crate::fastcall;
 use crate::fdcell::FdCell;
 use crate::fdints::FdInts;
-use crate::gil;
+use crate::wait;
 
 /// `maxevents=-1` means FD_SETSIZE - 1 events per call, as in CPython.
 const DEFAULT_MAXEVENTS: usize = libc::FD_SETSIZE - 1;
@@ -130,21 +129,18 @@ impl Epoll {
         // CPython: PyMem_New, MemoryError when it fails.
         buf.try_reserve(maxevents)
             .map_err(|_| PyMemoryError::new_err(()))?;
-        let outcome = intr::retry(
-            deadline_ns,
-            || py.check_signals(),
-            |attempt| {
-                let ms = convert::attempt_ms(attempt, first_ms);
-                let buf = &mut buf;
-                gil::wait(py, ms != 0, move || buf.wait(epfd, maxevents, ms))
-            },
+        let ready = wait::run(
+            py,
+            wait::deadline(deadline_ns),
+            wait::millis(first_ms),
+            |ms| *ms != 0,
+            |ms| buf.wait(epfd, maxevents, ms),
         );
-        let result = match outcome {
-            Ok(Outcome::Done(0) | Outcome::TimedOut) => Ok(PyList::empty(py)),
+        let result = match ready {
+            Ok(None | Some(0)) => Ok(PyList::empty(py)),
             // The kernel wrote the first n entries of the last attempt.
-            Ok(Outcome::Done(_)) => build(py, buf.as_slice()),
-            Err(RetryError::Hook(err)) => Err(err),
-            Err(RetryError::Os(err)) => Err(errors::os_error(py, &err)),
+            Ok(Some(_)) => build(py, buf.as_slice()),
+            Err(failed) => Err(wait::error(py, failed)),
         };
         if buf.capacity() <= DEFAULT_MAXEVENTS {
             EVENTS.with_borrow_mut(|slot| {

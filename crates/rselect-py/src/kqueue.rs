@@ -5,13 +5,13 @@ use std::sync::Arc;
 use pyo3::exceptions::{PyMemoryError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple, PyType};
-use rselect_core::intr::{self, Attempt, Outcome, RetryError};
 use rselect_core::kqueue as core_kq;
 use rselect_core::time;
 
 use crate::fdcell::FdCell;
 use crate::fork;
-use crate::{convert, errors, gil, kevent};
+use crate::wait::{self, Attempt};
+use crate::{convert, errors, kevent};
 
 /// Kqueue syscall wrapper.
 ///
@@ -145,27 +145,21 @@ impl Kqueue {
             core_kq::KEvents::with_room(args.maxevents).map_err(|_| PyMemoryError::new_err(()))?;
         let may_block = args.maxevents > 0 && args.timeout != Some((0, 0));
         let first = args.timeout;
-        let outcome = intr::retry(
-            args.timeout_ns.filter(|ns| *ns >= 0),
-            || py.check_signals(),
-            |attempt| {
-                // The change list is submitted again on every attempt, as
-                // in CPython.
-                let ts = match attempt {
-                    Attempt::First | Attempt::Again => first,
-                    Attempt::Remaining(ns) => Some(time::ns_to_sec_nsec(ns)),
-                };
-                let (changes, events) = (&changes, &mut events);
-                gil::wait(py, may_block, move || {
-                    core_kq::control(kq, changes, events, ts)
-                })
+        // The change list is submitted again on every attempt, as in CPython.
+        let ready = wait::run(
+            py,
+            wait::deadline(args.timeout_ns),
+            |attempt| match attempt {
+                Attempt::First | Attempt::Again => first,
+                Attempt::Remaining(ns) => Some(time::ns_to_sec_nsec(ns)),
             },
+            |_| may_block,
+            |ts| core_kq::control(kq, &changes, &mut events, ts),
         );
-        match outcome {
-            Ok(Outcome::Done(_)) => kevent::event_list(py, events.iter()),
-            Ok(Outcome::TimedOut) => Ok(PyList::empty(py)),
-            Err(RetryError::Hook(err)) => Err(err),
-            Err(RetryError::Os(err)) => Err(errors::os_error(py, &err)),
+        match ready {
+            Ok(Some(_)) => kevent::event_list(py, events.iter()),
+            Ok(None) => Ok(PyList::empty(py)),
+            Err(failed) => Err(wait::error(py, failed)),
         }
     }
 }

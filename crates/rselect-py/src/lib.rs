@@ -32,7 +32,6 @@ mod fdints;
 mod floor;
 #[cfg(kevent_api)]
 mod fork;
-mod gil;
 #[cfg(kevent_api)]
 mod kevent;
 #[cfg(kqueue)]
@@ -47,6 +46,7 @@ mod selectors;
 mod testing;
 mod typever;
 mod version;
+mod wait;
 
 #[cfg(windows)]
 pub(crate) use rselect_core::select::RawFd;

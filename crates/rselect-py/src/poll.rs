@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use pyo3::exceptions::{PyKeyError, PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
-use rselect_core::intr::{self, Attempt, Outcome, RetryError};
+use rselect_core::intr::RetryError;
 use rselect_core::poll::{self as core_poll, PollFd, PollSet, PollSetError};
 
 use crate::convert;
@@ -19,9 +19,9 @@ use crate::exclusive::{Exclusive, Guard};
 #[cfg(not(Py_LIMITED_API))]
 use crate::fastcall;
 use crate::fdints::FdInts;
-use crate::gil;
 use crate::pairs;
 use crate::version;
+use crate::wait::{self, Attempt};
 
 /// Returns a polling object.
 ///
@@ -113,28 +113,27 @@ impl Poll {
             }
         };
         let mut fds = self.state(py).begin().map_err(busy)?;
-        let outcome = loop {
-            let outcome = intr::retry(
-                deadline_ns,
-                || py.check_signals(),
-                |attempt| {
-                    let fds = &mut fds;
-                    match first {
-                        PollTimeout::Ms(first_ms) => {
-                            let ms = convert::attempt_ms(attempt, first_ms);
-                            gil::wait(py, ms != 0, move || core_poll::poll(fds, ms))
-                        }
-                        PollTimeout::Ns(first_ns) => {
-                            let ns = match attempt {
-                                Attempt::First | Attempt::Again => first_ns,
-                                Attempt::Remaining(ns) => Some(ns),
-                            };
-                            gil::wait(py, ns != Some(0), move || core_poll::poll_ns(fds, ns))
-                        }
-                    }
+        let ready = loop {
+            let ready = wait::run(
+                py,
+                wait::deadline(deadline_ns),
+                |attempt| match first {
+                    PollTimeout::Ms(first_ms) => PollTimeout::Ms(wait::millis(first_ms)(attempt)),
+                    PollTimeout::Ns(first_ns) => PollTimeout::Ns(match attempt {
+                        Attempt::First | Attempt::Again => first_ns,
+                        Attempt::Remaining(ns) => Some(ns),
+                    }),
+                },
+                |timeout| match *timeout {
+                    PollTimeout::Ms(ms) => ms != 0,
+                    PollTimeout::Ns(ns) => ns != Some(0),
+                },
+                |timeout| match timeout {
+                    PollTimeout::Ms(ms) => core_poll::poll(&mut fds, ms),
+                    PollTimeout::Ns(ns) => core_poll::poll_ns(&mut fds, ns),
                 },
             );
-            if let Err(RetryError::Os(err)) = &outcome {
+            if let Err(RetryError::Os(err)) = &ready {
                 if err.raw_os_error() == Some(libc::EINVAL) {
                     // Holes may have pushed the array past RLIMIT_NOFILE.
                     let mut state = self.state(py);
@@ -146,7 +145,7 @@ impl Poll {
                     }
                 }
             }
-            break outcome;
+            break ready;
         };
         // The result is built from the lent array, before it is given back:
         // a finalizer that runs meanwhile (allocation can trigger the garbage
@@ -154,15 +153,14 @@ impl Poll {
         // queued like any other change during a poll(), and one that calls
         // poll() gets "concurrent poll() invocation" (the C module would
         // rebuild the very array it is reading).
-        let result = match &outcome {
-            Ok(Outcome::Done(n)) if *n > 0 => build(py, &fds, *n),
+        let result = match &ready {
+            Ok(Some(n)) if *n > 0 => build(py, &fds, *n),
             _ => Ok(PyList::empty(py)),
         };
         self.state(py).finish(fds);
-        match outcome {
+        match ready {
             Ok(_) => result,
-            Err(RetryError::Hook(err)) => Err(err),
-            Err(RetryError::Os(err)) => Err(errors::os_error(py, &err)),
+            Err(failed) => Err(wait::error(py, failed)),
         }
     }
 }

@@ -3,15 +3,13 @@
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
-use rselect_core::intr::{self, Attempt, Outcome, RetryError};
 use rselect_core::select::{self as core_select, Entry, Kind, Micros};
 use rselect_core::time::{self, Deadline, Round};
 use smallvec::SmallVec;
 
 use crate::convert;
-use crate::errors;
-use crate::gil;
 use crate::results::ExactLen;
+use crate::wait::{self, Attempt};
 
 /// The converted argument lists of one call: each list's original objects,
 /// and one [`Entry`] per object (`rlist`'s first, then `wlist`'s, then
@@ -236,26 +234,19 @@ pub fn select<'py>(
     let remaining =
         || deadline.map(|d| Micros(time::ns_to_us(d.remaining_ns().max(0), Round::Ceiling)));
     let entries = &mut watched.entries;
-    let outcome = intr::retry_until(
+    let ready = wait::run(
+        py,
         deadline,
-        || py.check_signals(),
-        |attempt| {
-            let tv = match attempt {
-                Attempt::First | Attempt::Again => first_timeout,
-                Attempt::Remaining(ns) => Some(Micros(time::ns_to_us(ns, Round::Ceiling))),
-            };
-            gil::wait(py, tv != Some(Micros(0)), || {
-                core_select::wait(entries, tv, remaining)
-            })
+        |attempt| match attempt {
+            Attempt::First | Attempt::Again => first_timeout,
+            Attempt::Remaining(ns) => Some(Micros(time::ns_to_us(ns, Round::Ceiling))),
         },
-    );
-    let ready = match outcome {
-        Ok(Outcome::Done(n)) => n,
-        // bpo-35310: the deadline passed after a signal; report nothing ready.
-        Ok(Outcome::TimedOut) => 0,
-        Err(RetryError::Hook(err)) => return Err(err),
-        Err(RetryError::Os(err)) => return Err(errors::os_error(py, &err)),
-    };
+        |tv| *tv != Some(Micros(0)),
+        |tv| core_select::wait(entries, tv, remaining),
+    )
+    .map_err(|failed| wait::error(py, failed))?
+    // bpo-35310: the deadline passed after a signal; report nothing ready.
+    .unwrap_or(0);
 
     // 4. Three new lists of the original objects, in input order.
     watched.ready(py, ready)
