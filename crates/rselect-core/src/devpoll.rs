@@ -19,6 +19,8 @@
 
 use std::io;
 use std::os::fd::RawFd;
+#[cfg(devpoll)]
+use std::os::fd::{FromRawFd, OwnedFd};
 
 use crate::poll::PollFd;
 use crate::sys::cvt;
@@ -216,13 +218,16 @@ impl Driver {
     ///
     /// # Errors
     /// The `errno` of `open(2)`.
-    pub fn open() -> io::Result<RawFd> {
+    pub fn open() -> io::Result<OwnedFd> {
         loop {
             // SAFETY: a NUL-terminated path literal; no other pointer.
             match cvt(unsafe { libc::open(c"/dev/poll".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) })
             {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                other => return other,
+                // SAFETY: open(2) returned a new descriptor that nothing
+                // else owns.
+                Ok(fd) => return Ok(unsafe { OwnedFd::from_raw_fd(fd) }),
+                Err(e) => return Err(e),
             }
         }
     }

@@ -88,19 +88,6 @@ impl Epoll {
         self.ctl(Ctl::Delete, fd, 0)
     }
 
-    /// `epoll_wait(epfd, events, maxevents, timeout)`—fills the start of
-    /// `events` and returns how many were written. `timeout_ms < 0` waits
-    /// forever.
-    ///
-    /// # Errors
-    /// `EINTR`, `EBADF`, `EINVAL` (e.g. `events` longer than the kernel takes).
-    ///
-    /// # References
-    /// - [`epoll_wait(2)`](https://man7.org/linux/man-pages/man2/epoll_wait.2.html) (Linux)
-    pub fn wait(&self, events: &mut [EpollEvent], timeout_ms: i32) -> io::Result<usize> {
-        wait_raw(self.fd.as_raw_fd(), events, timeout_ms)
-    }
-
     /// Closes the descriptor, reporting `close(2)`'s error (which dropping
     /// would ignore).
     ///
@@ -128,34 +115,11 @@ impl AsRawFd for Epoll {
     }
 }
 
-/// [`Epoll::wait`] on a raw epoll descriptor, for callers that must not hold
-/// the owning object while they wait (another thread may close it meanwhile;
-/// the kernel then reports `EBADF` or keeps the instance alive until the wait
-/// ends).
-///
-/// # Errors
-/// `EINTR`, `EBADF`, `EINVAL` (not an epoll descriptor, or `events` longer
-/// than the kernel takes).
-///
-/// # References
-/// - [`epoll_wait(2)`](https://man7.org/linux/man-pages/man2/epoll_wait.2.html) (Linux)
-pub fn wait_raw(epfd: RawFd, events: &mut [EpollEvent], timeout_ms: i32) -> io::Result<usize> {
-    let max = libc::c_int::try_from(events.len()).unwrap_or(libc::c_int::MAX);
-    // SAFETY: `events` is an exclusively borrowed buffer of at least `max`
-    // entries; the kernel writes at most `max` of them. `epfd` is only looked
-    // up by the kernel.
-    let n = cvt(unsafe { libc::epoll_wait(epfd, events.as_mut_ptr(), max, timeout_ms) })?;
-    Ok(n as usize)
-}
-
-/// [`wait_raw`] (`epoll_wait(2)`) into memory that needs no initialising: the kernel writes
+/// `epoll_wait(2)` into memory that needs no initialising: the kernel writes
 /// the first `n` events and only those are returned. A buffer can so be
 /// allocated at any size without touching its pages (`maxevents` may be
 /// large; `CPython` `malloc`s it uninitialised too).
-///
-/// # Errors
-/// As [`wait_raw`].
-pub fn wait_uninit(
+fn wait_uninit(
     epfd: RawFd,
     buf: &mut [MaybeUninit<EpollEvent>],
     timeout_ms: i32,
@@ -204,10 +168,20 @@ impl Events {
 
     /// Waits (`epoll_wait(2)`) for at most `max` events (growing the buffer, uninitialised, if
     /// needed: see [`try_reserve`](Self::try_reserve)), replacing the
-    /// previous contents. Returns how many arrived.
+    /// previous contents. Returns how many arrived. `timeout_ms < 0` waits
+    /// forever.
+    ///
+    /// The epoll descriptor is a raw number, for callers that must not hold
+    /// the owning object while they wait: another thread may close it
+    /// meanwhile, and the kernel then reports `EBADF` or keeps the instance
+    /// alive until the wait ends.
     ///
     /// # Errors
-    /// As [`wait_raw`]; the buffer is then empty.
+    /// `EINTR`, `EBADF`, `EINVAL` (not an epoll descriptor, or `max` larger
+    /// than the kernel takes); the buffer is then empty.
+    ///
+    /// # References
+    /// - [`epoll_wait(2)`](https://man7.org/linux/man-pages/man2/epoll_wait.2.html) (Linux)
     pub fn wait(&mut self, epfd: RawFd, max: usize, timeout_ms: i32) -> io::Result<usize> {
         self.buf.clear();
         self.buf.reserve_exact(max);
@@ -237,7 +211,7 @@ pub enum Ctl {
 }
 
 /// `epoll_ctl(epfd, op, fd, {events, data.fd = fd})` on a descriptor the
-/// caller does not hand over (see [`wait_raw`] for why).
+/// caller does not hand over (see [`Events::wait`] for why).
 ///
 /// # Errors
 /// As [`Epoll::add`], [`Epoll::modify`], [`Epoll::delete`].

@@ -11,7 +11,7 @@
 //! - [macOS](https://developer.apple.com/library/archive/documentation/System/Conceptual/ManPages_iPhoneOS/man2/kqueue.2.html)
 
 use std::io;
-use std::os::fd::RawFd;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 use crate::kevent::KEvent;
 use crate::sys::cvt;
@@ -108,15 +108,14 @@ impl KEvents {
 ///
 /// # Errors
 /// `EMFILE`, `ENFILE`, `ENOMEM`; `fcntl` errors.
-pub fn create() -> io::Result<RawFd> {
+pub fn create() -> io::Result<OwnedFd> {
     // SAFETY: kqueue(2) takes no argument.
     let fd = cvt(unsafe { libc::kqueue() })?;
+    // SAFETY: kqueue(2) returned a new descriptor that nothing else owns.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
     // SAFETY: F_SETFD on the descriptor just created; no pointer argument.
-    if let Err(err) = cvt(unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) }) {
-        // SAFETY: `fd` is ours and closed exactly once.
-        let _ = cvt(unsafe { libc::close(fd) });
-        return Err(err);
-    }
+    // On failure, dropping `fd` closes it.
+    cvt(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) })?;
     Ok(fd)
 }
 
@@ -178,6 +177,7 @@ pub fn control(
 mod tests {
     use super::*;
     use crate::kevent::Layout;
+    use std::os::fd::IntoRawFd;
 
     #[test]
     fn native_round_trip_keeps_every_field() {
@@ -211,10 +211,10 @@ mod tests {
         };
         let mut events = KEvents::with_room(4).unwrap();
         let changes = KEvents::from_events(&[timer]);
-        let n = control(kq, &changes, &mut events, Some((5, 0))).unwrap();
+        let n = control(kq.as_raw_fd(), &changes, &mut events, Some((5, 0))).unwrap();
         assert_eq!(n, 1);
         let got = events.iter().next().unwrap();
         assert_eq!((got.ident, got.udata), (1, 42));
-        close(kq).unwrap();
+        close(kq.into_raw_fd()).unwrap();
     }
 }

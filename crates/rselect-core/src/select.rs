@@ -5,9 +5,9 @@
 //! came from, in input order). On Linux [`wait`] asks `poll(2)` first: the
 //! kernel's `select(2)` and `poll(2)` ask each file the same question
 //! (`vfs_poll`), `poll(2)` costs less per call (no timeout copied back, no bit
-//! scans; about 220 ns less for one descriptor and 8% less for 1,000 on this
-//! project's machine), and its cost follows the number of entries, not the
-//! highest descriptor. The answer is mapped back with `select(2)`'s own
+//! scans; figures in docs/design.md, "`select()` through `poll(2)` on
+//! Linux"), and its cost follows the number of entries, not the highest
+//! descriptor. The answer is mapped back with `select(2)`'s own
 //! readiness sets (see [`Kind::accepts`]). When `poll(2)` cannot answer the
 //! way `select(2)` would (a descriptor that is not open, where `select(2)`
 //! fails with `EBADF` or, above the descriptor table, reports the bit ready; a

@@ -1,7 +1,8 @@
 //! The one place where a C return value of `-1` becomes an [`io::Error`].
 //!
-//! Every C call of this crate is written `cvt(unsafe { libc::f(...) })`
-//! under a `SAFETY` comment, so backends never compare return values with
+//! Every Unix C call of this crate is written `cvt(unsafe { libc::f(...) })`
+//! under a `SAFETY` comment (`select_windows.rs` checks `WinSock`'s
+//! `SOCKET_ERROR` itself), so backends never compare return values with
 //! `-1` themselves and clippy's `undocumented_unsafe_blocks` sees every
 //! `unsafe` block at its call site (no macro hides one).
 

@@ -2,6 +2,8 @@
 //! [`rselect_core::devpoll`]. In test builds (`--features testing`) the same
 //! object runs on Linux over the core's [`Emulator`] device.
 
+#[cfg(devpoll)]
+use std::os::fd::IntoRawFd;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use pyo3::exceptions::{PyMemoryError, PyOSError, PyTypeError};
@@ -122,7 +124,7 @@ pub fn new_devpoll(py: Python<'_>) -> PyResult<DevPoll> {
         }
     })?;
     Ok(DevPoll::new(
-        fd,
+        fd.into_raw_fd(),
         Arc::new(core_dp::Driver),
         core_dp::batch_size(limit),
     ))

@@ -1,5 +1,6 @@
 //! `select.kqueue` (BSDs, macOS).
 
+use std::os::fd::IntoRawFd;
 use std::sync::Arc;
 
 use pyo3::exceptions::{PyMemoryError, PyTypeError};
@@ -51,7 +52,7 @@ impl Kqueue {
         let fd = py
             .detach(core_kq::create)
             .map_err(|e| errors::os_error(py, &e))?;
-        Self::wrap(py, fd)
+        Self::wrap(py, fd.into_raw_fd())
     }
 }
 
