@@ -1,12 +1,8 @@
 //! `select.epoll`.
 
 use std::cell::RefCell;
-#[cfg(not(Py_LIMITED_API))]
-use std::ffi::CStr;
 use std::os::fd::{IntoRawFd, RawFd};
 use std::os::raw::c_long;
-#[cfg(not(Py_LIMITED_API))]
-use std::sync::OnceLock;
 
 use pyo3::exceptions::{PyMemoryError, PyOSError, PyValueError};
 use pyo3::prelude::*;
@@ -337,67 +333,19 @@ impl Epoll {
 }
 
 #[cfg(not(Py_LIMITED_API))]
-struct Register;
+fastcall::fast_path!(Register for Epoll, c"register", |_py, epoll, args| {
+    args.fd_opt_mask(DEFAULT_MASK)
+        .is_some_and(|(fd, mask)| epoll.ctl_fast(Ctl::Add, fd, mask))
+});
 
 #[cfg(not(Py_LIMITED_API))]
-impl fastcall::FastPath for Register {
-    type Class = Epoll;
-    const NAME: &'static CStr = c"register";
-    fn original() -> &'static OnceLock<fastcall::Entry> {
-        static ORIGINAL: OnceLock<fastcall::Entry> = OnceLock::new();
-        &ORIGINAL
-    }
-    fn try_call(_py: Python<'_>, epoll: &Epoll, args: fastcall::Args<'_>) -> bool {
-        let mask = match args.len() {
-            1 => Some(DEFAULT_MASK),
-            2 => args.unsigned(1),
-            _ => None,
-        };
-        let (Some(fd), Some(mask)) = (args.fd(0), mask) else {
-            return false;
-        };
-        epoll.ctl_fast(Ctl::Add, fd, mask)
-    }
-}
+fastcall::fast_path!(Modify for Epoll, c"modify", |_py, epoll, args| {
+    args.fd_mask()
+        .is_some_and(|(fd, mask)| epoll.ctl_fast(Ctl::Modify, fd, mask))
+});
 
 #[cfg(not(Py_LIMITED_API))]
-struct Modify;
-
-#[cfg(not(Py_LIMITED_API))]
-impl fastcall::FastPath for Modify {
-    type Class = Epoll;
-    const NAME: &'static CStr = c"modify";
-    fn original() -> &'static OnceLock<fastcall::Entry> {
-        static ORIGINAL: OnceLock<fastcall::Entry> = OnceLock::new();
-        &ORIGINAL
-    }
-    fn try_call(_py: Python<'_>, epoll: &Epoll, args: fastcall::Args<'_>) -> bool {
-        if args.len() != 2 {
-            return false;
-        }
-        let (Some(fd), Some(mask)) = (args.fd(0), args.unsigned(1)) else {
-            return false;
-        };
-        epoll.ctl_fast(Ctl::Modify, fd, mask)
-    }
-}
-
-#[cfg(not(Py_LIMITED_API))]
-struct Unregister;
-
-#[cfg(not(Py_LIMITED_API))]
-impl fastcall::FastPath for Unregister {
-    type Class = Epoll;
-    const NAME: &'static CStr = c"unregister";
-    fn original() -> &'static OnceLock<fastcall::Entry> {
-        static ORIGINAL: OnceLock<fastcall::Entry> = OnceLock::new();
-        &ORIGINAL
-    }
-    fn try_call(_py: Python<'_>, epoll: &Epoll, args: fastcall::Args<'_>) -> bool {
-        if args.len() != 1 {
-            return false;
-        }
-        args.fd(0)
-            .is_some_and(|fd| epoll.ctl_fast(Ctl::Delete, fd, 0))
-    }
-}
+fastcall::fast_path!(Unregister for Epoll, c"unregister", |_py, epoll, args| {
+    args.fd_alone()
+        .is_some_and(|fd| epoll.ctl_fast(Ctl::Delete, fd, 0))
+});

@@ -99,7 +99,61 @@ impl Args<'_> {
     pub fn unsigned<T: TryFrom<c_long>>(self, i: usize) -> Option<T> {
         self.exact_int(i).and_then(|v| T::try_from(v).ok())
     }
+
+    /// `(fd)`: `register()`'s arguments without a mask, `unregister()`'s.
+    #[inline]
+    pub fn fd_alone(self) -> Option<RawFd> {
+        if self.len() == 1 {
+            self.fd(0)
+        } else {
+            None
+        }
+    }
+
+    /// `(fd, mask)`: `modify()`'s arguments, `register()`'s with a mask.
+    #[inline]
+    pub fn fd_mask<T: TryFrom<c_long>>(self) -> Option<(RawFd, T)> {
+        if self.len() == 2 {
+            Some((self.fd(0)?, self.unsigned(1)?))
+        } else {
+            None
+        }
+    }
+
+    /// `(fd[, mask])`: `register()`'s arguments, `default` for no mask.
+    #[inline]
+    pub fn fd_opt_mask<T: TryFrom<c_long>>(self, default: T) -> Option<(RawFd, T)> {
+        match self.len() {
+            1 => Some((self.fd(0)?, default)),
+            _ => self.fd_mask(),
+        }
+    }
 }
+
+/// Declares a [`FastPath`]:
+/// `fast_path!(Name for Class, c"method", |py, slf, args| { ... })`, the
+/// block being [`FastPath::try_call`].
+macro_rules! fast_path {
+    ($name:ident for $class:ty, $method:literal, |$py:pat_param, $slf:ident, $args:ident| $body:block) => {
+        struct $name;
+
+        impl $crate::fastcall::FastPath for $name {
+            type Class = $class;
+            const NAME: &'static ::std::ffi::CStr = $method;
+            fn original() -> &'static ::std::sync::OnceLock<$crate::fastcall::Entry> {
+                static ORIGINAL: ::std::sync::OnceLock<$crate::fastcall::Entry> =
+                    ::std::sync::OnceLock::new();
+                &ORIGINAL
+            }
+            fn try_call(
+                $py: ::pyo3::Python<'_>,
+                $slf: &$class,
+                $args: $crate::fastcall::Args<'_>,
+            ) -> bool $body
+        }
+    };
+}
+pub(crate) use fast_path;
 
 /// The C function installed for `F`.
 unsafe extern "C" fn entry<F: FastPath>(

@@ -1,11 +1,7 @@
 //! `select.poll()` and poll objects.
 
-#[cfg(not(Py_LIMITED_API))]
-use std::ffi::CStr;
 use std::os::fd::RawFd;
 use std::os::raw::c_long;
-#[cfg(not(Py_LIMITED_API))]
-use std::sync::OnceLock;
 
 use pyo3::exceptions::{PyKeyError, PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
@@ -263,73 +259,26 @@ pub(crate) fn install_fast_paths(py: Python<'_>) -> PyResult<()> {
 }
 
 #[cfg(not(Py_LIMITED_API))]
-struct Register;
+fastcall::fast_path!(Register for Poll, c"register", |py, poll, args| {
+    let Some((fd, mask)) = args.fd_opt_mask(DEFAULT_MASK) else {
+        return false;
+    };
+    poll.register_fd(py, fd, mask);
+    true
+});
+
+// Not registered: nothing changed, and the method raises.
+#[cfg(not(Py_LIMITED_API))]
+fastcall::fast_path!(Modify for Poll, c"modify", |py, poll, args| {
+    args.fd_mask::<u16>()
+        .is_some_and(|(fd, mask)| poll.state(py).modify(fd, mask as i16).is_ok())
+});
 
 #[cfg(not(Py_LIMITED_API))]
-impl fastcall::FastPath for Register {
-    type Class = Poll;
-    const NAME: &'static CStr = c"register";
-    fn original() -> &'static OnceLock<fastcall::Entry> {
-        static ORIGINAL: OnceLock<fastcall::Entry> = OnceLock::new();
-        &ORIGINAL
-    }
-    fn try_call(py: Python<'_>, poll: &Poll, args: fastcall::Args<'_>) -> bool {
-        let mask = match args.len() {
-            1 => Some(DEFAULT_MASK),
-            2 => args.unsigned(1),
-            _ => None,
-        };
-        let (Some(fd), Some(mask)) = (args.fd(0), mask) else {
-            return false;
-        };
-        poll.register_fd(py, fd, mask);
-        true
-    }
-}
-
-#[cfg(not(Py_LIMITED_API))]
-struct Modify;
-
-#[cfg(not(Py_LIMITED_API))]
-impl fastcall::FastPath for Modify {
-    type Class = Poll;
-    const NAME: &'static CStr = c"modify";
-    fn original() -> &'static OnceLock<fastcall::Entry> {
-        static ORIGINAL: OnceLock<fastcall::Entry> = OnceLock::new();
-        &ORIGINAL
-    }
-    fn try_call(py: Python<'_>, poll: &Poll, args: fastcall::Args<'_>) -> bool {
-        if args.len() != 2 {
-            return false;
-        }
-        let (Some(fd), Some(mask)) = (args.fd(0), args.unsigned::<u16>(1)) else {
-            return false;
-        };
-        // Not registered: nothing changed, and modify() raises.
-        poll.state(py).modify(fd, mask as i16).is_ok()
-    }
-}
-
-#[cfg(not(Py_LIMITED_API))]
-struct Unregister;
-
-#[cfg(not(Py_LIMITED_API))]
-impl fastcall::FastPath for Unregister {
-    type Class = Poll;
-    const NAME: &'static CStr = c"unregister";
-    fn original() -> &'static OnceLock<fastcall::Entry> {
-        static ORIGINAL: OnceLock<fastcall::Entry> = OnceLock::new();
-        &ORIGINAL
-    }
-    fn try_call(py: Python<'_>, poll: &Poll, args: fastcall::Args<'_>) -> bool {
-        if args.len() != 1 {
-            return false;
-        }
-        // Not registered: nothing changed, and unregister() raises.
-        args.fd(0)
-            .is_some_and(|fd| poll.state(py).unregister(fd).is_ok())
-    }
-}
+fastcall::fast_path!(Unregister for Poll, c"unregister", |py, poll, args| {
+    args.fd_alone()
+        .is_some_and(|fd| poll.state(py).unregister(fd).is_ok())
+});
 
 /// `[(fd, revents & 0xffff), ...]` for the entries the kernel marked, in
 /// array (registration) order, built straight into a list of their number
