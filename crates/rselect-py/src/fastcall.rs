@@ -1,14 +1,13 @@
 //! Raw entries for the few methods whose whole cost is the call itself
-//! (`poll.register()`, `poll.modify()`, `poll.unregister()`).
+//! (`register()`, `modify()` and `unregister()` of `poll` and `epoll`).
 //!
 //! PyO3 enters every method through a trampoline: it counts the thread's
 //! attachment in a thread-local (a `__tls_get_addr` call in a shared
 //! library), applies deferred reference counts, guards against panics and
-//! extracts the arguments by their signature, about 150 instructions. For
-//! `register()` + `unregister()`, whose own work is a few dozen
-//! instructions, that was what kept rselect at 1.16x the time of the C
-//! module that CPython 3.14 and 3.15 link into the interpreter
-//! (docs/bench.md).
+//! extracts the arguments by their signature. For `register()` +
+//! `unregister()` that is more than the calls' own work, and it made them
+//! slower than the C module that CPython 3.14 and 3.15 link into the
+//! interpreter (docs/bench.md, "Method calls").
 //!
 //! [`install`] replaces such a method's descriptor in its class with one
 //! whose C function first tries [`FastPath::try_call`]: positional

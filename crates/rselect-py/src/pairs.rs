@@ -1,13 +1,12 @@
 //! Tuples built through the C API: the `[(fd, events), ...]` result lists of
 //! `poll()` and `epoll.poll()`, the `(key, events)` pairs and the
-//! `SelectorKey` namedtuples of `rselect.selectors`. One of the three
+//! `SelectorKey` namedtuples of `rselect.selectors`. One of the four
 //! modules of this crate allowed `unsafe` (the crate root lists them).
 //!
 //! Why: PyO3's safe `PyList::new` pulls each element through a
-//! `dyn ExactSizeIterator` and a `PyResult` per element; for these lists
-//! that came to ~40 instructions per event above CPython's own loop (callgrind,
-//! `poll.poll(0)` with 100 ready: 69 vs 28 per event, 9% slower than stock
-//! over the whole call). Here the loop is monomorphic and does what
+//! `dyn ExactSizeIterator` and a `PyResult` per element, which cost
+//! several times CPython's own loop per event (docs/bench.md, "Figures
+//! behind choices in the code"). Here the loop is monomorphic and does what
 //! `selectmodule.c` does: `PyList_New(n)`, and per event `PyTuple_New(2)`, two
 //! stolen references stored, the tuple stored. [`KeptPairs`] then takes the
 //! tuple's allocation out of the loop too, when nobody holds the last one.
@@ -205,8 +204,9 @@ impl<'py> KeptPairs<'py> {
 /// between the caller's check and the read, so nothing can resize the list.
 /// Free-threaded and abi3 builds go through `PyList_GetItemRef`, which locks
 /// (another thread may be growing the list). The direct read is what keeps
-/// the shared descriptor ints cheaper than making ints on 3.15, where
-/// `PyList_GetItemRef` alone cost 12 of the 29 instructions of a lookup.
+/// the shared descriptor ints cheaper than making ints: `PyList_GetItemRef`
+/// alone is a large share of a lookup (docs/bench.md, "Figures behind
+/// choices in the code").
 #[cfg(unix)]
 #[inline]
 #[allow(clippy::unnecessary_wraps)] // `None` in the free-threaded and abi3 builds

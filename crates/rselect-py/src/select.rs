@@ -19,9 +19,9 @@ struct Watched<'py> {
     entries: SmallVec<[Entry; 8]>,
 }
 
-/// One argument's objects: on the stack up to four (callgrind, 3.11,
-/// `select([fd], [], [], 0)`: the `Vec`s' allocations and frees were 500
-/// of the call's 3,000 instructions).
+/// One argument's objects: on the stack up to four, as heap allocations
+/// were a large share of a one-descriptor call (docs/bench.md, "Figures
+/// behind choices in the code").
 type Objs<'py> = SmallVec<[Bound<'py, PyAny>; 4]>;
 
 const KINDS: [Kind; 3] = [Kind::Read, Kind::Write, Kind::Except];

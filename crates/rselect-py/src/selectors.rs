@@ -97,7 +97,8 @@ pub fn _selectors_init(key_type: &Bound<'_, PyType>, base: &Bound<'_, PyType>) -
 /// object and `tp_version_tag`. CPython gives a class a new tag whenever its
 /// own or a base class's attributes change (and tags are never reused), so
 /// a match proves that the class still resolves the name to our base
-/// method, without the attribute lookup (~250 instructions per call).
+/// method, without the attribute lookup on every call (docs/bench.md,
+/// "Figures behind choices in the code").
 ///
 /// Without a GIL two threads may store different classes at once, and a
 /// reader may then see one's type with the other's tag: since a tag belongs
@@ -136,9 +137,10 @@ static LOOKUP_VERIFIED: Verified = Verified::new();
 static KEY_FROM_FD_VERIFIED: Verified = Verified::new();
 
 /// The poller's masks of the selector's class, `_EVENT_READ` and
-/// `_EVENT_WRITE`, remembered for the last class by its version tag (two
-/// class-attribute lookups through an instance cost ~350 instructions, a
-/// quarter of what `register()` does in user space besides the system call).
+/// `_EVENT_WRITE`, remembered for the last class by its version tag: two
+/// class-attribute lookups through an instance are a large share of what
+/// `register()` does in user space besides the system call (docs/bench.md,
+/// "Figures behind choices in the code").
 struct Masks {
     ty: usize,
     tag: u32,

@@ -56,8 +56,8 @@ pub struct Rules {
     /// Whether `poll()`/`epoll.poll()` results share one int per descriptor
     /// (`fdints.rs`). Not from 3.15, which makes ints above 1024 from a free
     /// list: a fresh int and its release cost fewer user-space instructions
-    /// than the cache's lookup (callgrind, 3.15.2, poll-ready-1000: 244,072
-    /// with the cache, 223,055 without, stock 220,078). Not a change of
+    /// than the cache's lookup (docs/bench.md, "Figures behind choices in
+    /// the code"). Not a change of
     /// CPython's behaviour: of rselect's cost model for it.
     pub share_result_ints: bool,
     /// 3.15 (gh-142434): `poll.poll()` waits with `ppoll(2)` where the
