@@ -51,7 +51,8 @@ SUITES: dict[str, Suite] = {
     # the way CPython runs it (_test_eintr.py in a `python -E` child).
     "test_eintr_select": Suite(["test._test_eintr.SelectEINTRTest"], 1),
     "test_eintr": Suite(["test.test_eintr"], 2),
-    # The stdlib's consumers of select/selectors (issue 5): their children too.
+    # The stdlib's consumers of select/selectors, their child processes
+    # included: each process must log that it ran on rselect (min_procs).
     "test_socketserver": Suite(["test.test_socketserver"], 1, selectors=True),
     "test_subprocess": Suite(["test.test_subprocess"], 10, selectors=True),
     "test_asyncio": Suite(["test.test_asyncio"], 4, shards=2, selectors=True),

@@ -412,7 +412,7 @@ def _all() -> list[Scenario]:
         "epoll-ready-1000": 0.77,
         "poll-ready-1000": 0.75,
         "poll-modify-poll-1000": 0.84,
-        # issue 7: rselect.selectors
+        # rselect.selectors (docs/bench.md, "The selectors targets")
         "selectors-epoll-ready-1000": 0.43,
         "selectors-epoll-ready-10": 0.5,
         "selectors-epoll-idle-10": 0.6,

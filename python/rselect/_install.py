@@ -43,7 +43,8 @@ from rselect import _rselect
 
 # This module is imported at interpreter start-up by the startup hook in
 # every process that has RSELECT_INSTALL set: no typing, threading or
-# importlib imports at run time (they cost ~15 ms together).
+# importlib imports at run time (together they would nearly double a
+# process's start-up time; figures in docs/dropin.md).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -53,8 +54,8 @@ if TYPE_CHECKING:
 # for import side effects: a replacement may import the ones before it. A
 # lazy swap whose stock module is not imported yet when install() runs is
 # left to the first ``import`` of that name (see _Finder): importing
-# ``selectors`` and its replacement costs a program that never uses them
-# ~12 ms at start-up, in every child process too.
+# ``selectors`` and its replacement would cost a program that never uses
+# them start-up time, in every child process too (docs/dropin.md).
 _SWAPS: list[tuple[str, Callable[[], types.ModuleType], bool]] = [
     ("select", lambda: _rselect, False),
     ("selectors", lambda: __import__("rselect.selectors", fromlist=["selectors"]), True),
