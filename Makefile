@@ -9,8 +9,8 @@ PY ?= 3.11
 PYTHON = $(CURDIR)/.venvs/$(PY)/bin/python
 # The interpreter benches/instructions-baseline.json was measured on.
 BUDGET_PY = $(shell sed -n 's/.*"python": "\(3\.[0-9]*\)\..*/\1/p' benches/instructions-baseline.json)
-# The fast pytest tier of `make check`: everything but the reliability runs.
-FAST_TESTS = --ignore-glob='test_reliability_*' --ignore=test_bad_input_catalogue.py
+# The fast pytest tier of `make check`: everything but tests/reliability/.
+FAST_TESTS = --ignore=reliability
 
 # Targets run one at a time, in the order written, under `make -j` too: the
 # steps share target/ and the venvs, and every build uses both cores.
@@ -126,12 +126,14 @@ lint: tools ## rustfmt, clippy -D warnings, cargo doc -D warnings, ruff
 	.venv/bin/ruff format --check python tests tests_portable tests_windows tools benches
 
 # The long reliability runs, on one interpreter (PY).
-RELIABILITY = test_reliability_signals.py test_reliability_fork.py test_reliability_threads.py \
-	test_reliability_load.py test_reliability_leaks.py test_bad_input_catalogue.py
+RELIABILITY = $(addprefix reliability/,test_reliability_signals.py test_reliability_fork.py \
+	test_reliability_threads.py test_reliability_threads_witnesses.py \
+	test_reliability_threads_interleavings.py test_reliability_threads_regression.py \
+	test_reliability_load.py test_reliability_leaks.py test_bad_input_catalogue.py)
 
 .PHONY: fuzz
 fuzz: ## long differential fuzzing: 100,000 ops per API vs stock, then the coverage-guided atheris target for FUZZ_SECONDS (300)
-	cd tests && RSELECT_LONG=1 RSELECT_PRINT_FIGURES=1 $(PYTHON) -m pytest -q -s -p no:cacheprovider test_reliability_fuzz.py
+	cd tests && RSELECT_LONG=1 RSELECT_PRINT_FIGURES=1 $(PYTHON) -m pytest -q -s -p no:cacheprovider reliability/test_reliability_fuzz.py
 	fuzz/run.sh $(or $(FUZZ_SECONDS),300)
 	.venv/bin/python tools/reliability_report.py
 

@@ -2,12 +2,8 @@
 
 Hypothesis profiles (HYPOTHESIS_PROFILE): ``dev`` (default, quick), ``ci``
 (the budget CI runs) and ``slow`` (an opt-in long run: ``make test-slow``).
-Each differential test states its own example count for ``ci``; ``slow``
-multiplies it by ten.
-
-``RSELECT_LONG=1`` (set by ``make fuzz`` and ``make stress``) selects the long
-versions of the reliability runs: bigger budgets, longer storms, more load.
-``LONG`` is that flag.
+Each differential test states its own example count for ``ci``
+(``tests.support.modes.examples``); ``slow`` multiplies it by ten.
 
 Every test is checked for leaked descriptors: a descriptor number open after
 the test (and its fixtures) that was not open before it fails the test, after
@@ -24,6 +20,9 @@ import socket
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.support.fds import open_fds
+from tests.support.modes import PROFILE
 
 settings.register_profile(
     "dev",
@@ -44,14 +43,7 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )
-PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
 settings.load_profile(PROFILE)
-LONG = os.environ.get("RSELECT_LONG") == "1"
-
-
-def examples(ci: int) -> int:
-    """The example budget of a differential test for the active profile."""
-    return {"dev": max(ci // 10, 50), "ci": ci, "slow": ci * 10}[PROFILE]
 
 
 @pytest.fixture
@@ -80,28 +72,18 @@ def pytest_configure(config):
     )
 
 
-def _open_fds() -> dict[int, str]:
-    fds = {}
-    for name in os.listdir("/proc/self/fd"):
-        try:
-            fds[int(name)] = os.readlink(f"/proc/self/fd/{name}")
-        except OSError:  # the listing's own descriptor, gone by now
-            pass
-    return fds
-
-
 @pytest.fixture(autouse=True)
 def no_leaked_descriptors(request):
     """Fail the test if it leaves a new descriptor open (Linux: /proc/self/fd)."""
     if not os.path.isdir("/proc/self/fd") or request.node.get_closest_marker("keeps_fds"):
         yield
         return
-    before = _open_fds()
+    before = open_fds()
     yield
-    after = _open_fds()
+    after = open_fds()
     if after.keys() - before.keys():
         gc.collect()
-        after = _open_fds()
+        after = open_fds()
     leaked = {fd: after[fd] for fd in sorted(after.keys() - before.keys())}
     if leaked:
         pytest.fail(f"descriptors left open by the test: {leaked}", pytrace=False)

@@ -58,14 +58,16 @@ ITIMER_REAL whose handler raises ``Blocked``; both implementations must then
 be interrupted alike. Every call starts with errno = 0 (stock reports a stale
 errno in places, e.g. ``epoll.fromfd(-2)``). A whole episode that hangs
 unguarded is stopped by ``--watchdog`` (faulthandler: stacks dumped, exit).
-Self-contained on purpose: tools/ must not import tests/.
+
+The hostile objects, the descriptor pool, the bad calls and the oracle
+(``outcome()``, exception notes included) come from tests/support, as in
+the tests; no test module is imported.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
 import dataclasses
 import decimal
 import faulthandler
@@ -76,38 +78,50 @@ import json
 import math
 import os
 import random
-import resource
 import select as stock
 import selectors as stock_selectors
 import signal
-import socket
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # tests.support, when run as a script
+
+from tests.support.fds import NR_OPEN, Pool, is_open, reserve_block  # noqa: E402
+from tests.support.fds import POOL_ACTIONS as _POOL_ACTIONS  # noqa: E402
+from tests.support.hostile import (  # noqa: E402
+    EPOLL_BAD_CALLS,
+    POLL_BAD_CALLS,
+    EqualToAll,
+    Fileno,
+    FilenoCloses,
+    FilenoGetattr,
+    FilenoNotCallable,
+    FilenoRaises,
+    FloatSub,
+    Index,
+    IndexRaises,
+    IntSub,
+    Mutator,
+    RaisingEq,
+    Real,
+    RealRaises,
+    raising_iter,
+    restore_fds,
+)
+from tests.support.oracle import clear_errno  # noqa: E402
+from tests.support.oracle import outcome as _outcome  # noqa: E402
+
 DEFAULT_OUT = ROOT / "results" / "fuzz"
 APIS = ["select", "poll", "epoll", "epoll_new", "selectors", "kevent"]
 
 NAN = float("nan")
 INF = float("inf")
 GUARD_SECONDS = 0.05
-FD_SETSIZE = 1024
-
-
-def _nr_open() -> int:
-    try:
-        with open("/proc/sys/fs/nr_open") as f:
-            return int(f.read())
-    except (OSError, ValueError):
-        return 1 << 20
-
-
-NR_OPEN = _nr_open()
 # A number no process can have open: EBADF/POLLNVAL everywhere, and "out of
 # range" for both select()s (rselect's lifted limit stops at fs.nr_open).
 FAR = max(NR_OPEN, 1 << 20) + 7
@@ -159,196 +173,19 @@ class Blocked(Exception):
 # -- hostile objects ---------------------------------------------------------------------
 
 
-class IntSub(int):
-    def __repr__(self):
-        return f"IntSub({int(self)})"
-
-
-class FloatSub(float):
-    def __repr__(self):
-        return f"FloatSub({float(self)!r})"
-
-
-class Index:
-    """An integer only through __index__ (which may return anything)."""
-
-    def __init__(self, value):
-        self.value = value
-
-    def __index__(self):
-        return self.value
-
-
-class IndexRaise:
-    def __init__(self, exc):
-        self.exc = exc
-
-    def __index__(self):
-        raise EXCEPTIONS[self.exc]("__index__ failed")
-
-
-class Real:
-    """A real number only through __float__ (timeouts take it from 3.15)."""
-
-    def __init__(self, value):
-        self.value = value
-
-    def __float__(self):
-        return self.value
-
-
-class RealRaise:
-    def __init__(self, exc):
-        self.exc = exc
-
-    def __float__(self):
-        raise EXCEPTIONS[self.exc]("__float__ failed")
-
-
-class Fileno:
-    def __init__(self, value):
-        self.value = value
-        self.closed = False
-
-    def fileno(self):
-        if self.closed:
-            raise ValueError("I/O operation on closed wrapper")
-        return self.value
-
-
-class FilenoRaise:
-    def __init__(self, exc):
-        self.exc = exc
-
-    def fileno(self):
-        raise EXCEPTIONS[self.exc]("fileno failed")
-
-
-class FilenoClose:
-    """fileno() closes its (pool) descriptor and returns the number.
-
-    The open file is kept by a dup and put back (dup2) after the call, before
-    the other implementation runs, so both see the same state.
-    """
-
-    def __init__(self, fd):
-        self.fd = fd
-
-    def fileno(self):
-        if _is_open(self.fd):
-            saved = os.dup(self.fd)
-            _TO_RESTORE.append((self.fd, saved))
-            os.close(self.fd)
-        return self.fd
-
-
-# (number, saved dup) of the descriptors closed by FilenoClose since the last restore.
-_TO_RESTORE: list[tuple[int, int]] = []
-
-
-def restore_fds() -> None:
-    """Put back every descriptor a FilenoClose closed (the same open file)."""
-    while _TO_RESTORE:
-        fd, saved = _TO_RESTORE.pop()
-        os.dup2(saved, fd, inheritable=False)
-        os.close(saved)
-
-
-class Mutator:
-    """fileno() deletes the last item of the list being converted."""
-
-    def __init__(self, fd):
-        self.fd = fd
-        self.target: list | None = None
-
-    def fileno(self):
-        if self.target:
-            del self.target[-1]
-        return self.fd
-
-
-class NotCallable:
-    fileno = 3
-
-
-class GetattrFileno:
-    def __init__(self, fd):
-        self._fd = fd
-
-    def __getattr__(self, name):
-        if name == "fileno":
-            return lambda: self._fd
-        raise AttributeError(name)
-
-
 class ListSub(list):
     pass
 
 
-class RaisingEq:
-    def __eq__(self, other):
-        raise ZeroDivisionError("data comparison")
-
-    __ne__ = __eq__
-    __hash__ = object.__hash__
-
-
-class EqualToAll:
-    def __eq__(self, other):
-        return True
-
-    def __ne__(self, other):
-        return False
-
-    __hash__ = object.__hash__
-
-
-def _raising_iter(items):
-    yield from items
-    raise KeyError("iteration failed")
-
-
-def _is_open(fd: int) -> bool:
-    try:
-        os.fstat(fd)
-    except OSError:
-        return False
-    return True
-
-
 # -- outcomes ------------------------------------------------------------------------
-
-try:
-    _errno_location = ctypes.CDLL(None).__errno_location
-    _errno_location.restype = ctypes.POINTER(ctypes.c_int)
-    _ERRNO = _errno_location()  # the main thread's errno (the fuzzer is single-threaded)
-except (AttributeError, OSError):  # pragma: no cover - not glibc/musl
-    _ERRNO = None
-
-
-def clear_errno() -> None:
-    """errno = 0 before each side's call: a call that reports a stale errno
-    (epoll.fromfd(-2) raises OSError from whatever errno holds) then sees the
-    same value in both implementations, as the harness's own syscalls between
-    the two calls would otherwise leave different values."""
-    if _ERRNO is not None:
-        _ERRNO[0] = 0
 
 
 def outcome(call: Callable[[], Any]) -> tuple:
-    """("ok", value, warnings) or ("raise", type, message, errno, warnings)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            clear_errno()
-            value = call()
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:  # pyo3's PanicException is a BaseException
-            result: tuple = ("raise", type(exc), str(exc), getattr(exc, "errno", None))
-        else:
-            result = ("ok", value)
-    return (*result, tuple((w.category, str(w.message)) for w in caught))
+    """The oracle of tests/support with the fuzzer's options: errno = 0 before
+    the call (the fuzzer is single-threaded; the harness's own syscalls
+    between the two calls would leave different values), and PyO3's
+    PanicException, a BaseException, as an outcome."""
+    return _outcome(call, reset_errno=True, catch_base=True)
 
 
 _armed = False
@@ -388,7 +225,7 @@ def may_block(rec: tuple | None, seconds_per_unit: float, negative_blocks: bool)
         v = v.value
         if not isinstance(v, int):
             return False  # TypeError
-    if isinstance(v, IndexRaise) or isinstance(v, (str, bytes, complex, list)):
+    if isinstance(v, IndexRaises) or isinstance(v, (str, bytes, complex, list)):
         return False
     if not isinstance(v, (int, float)):
         # Decimal, Fraction, __float__ objects: refused before 3.15, real numbers
@@ -424,125 +261,8 @@ def show(result) -> str:
 
 N_SLOTS = 4
 KINDS = ["pipe", "socketpair", "file", "socketpair"]
-BLOCK = 2 * N_SLOTS + 4  # the slots, the sentinel pipe, two numbers never opened
-
-
-class Pool:
-    """Pipes, socketpairs and a regular file, each end at a fixed number.
-
-    Numbers sit in a block high in the table but below FD_SETSIZE (``dup2``):
-    a closed end stays a closed number until its slot is reopened with the
-    same number, and objects that take the lowest free numbers (epoll
-    instances, dups) never land on a number an operation refers to. The
-    sentinel pipe holds a byte: its read end is always readable, its write
-    end always writable. The last two numbers of the block are never opened.
-    """
-
-    def __init__(self, base: int, path: str):
-        self.base = base
-        self.path = path
-        self.kinds = [""] * N_SLOTS
-        self.open: set[int] = set()
-        for slot in range(N_SLOTS):
-            self.reopen(slot, KINDS[slot])
-        r, w = os.pipe()
-        os.write(w, b"s")
-        self._pin(r, self.sentinel(0))
-        self._pin(w, self.sentinel(1))
-
-    def fd(self, slot: int, end: int) -> int:
-        return self.base + 2 * slot + end
-
-    def sentinel(self, end: int) -> int:
-        return self.base + 2 * N_SLOTS + end
-
-    def gone(self, k: int) -> int:
-        return self.base + 2 * N_SLOTS + 2 + k
-
-    def _pin(self, tmp: int, target: int) -> None:
-        assert tmp < self.base, "temporary descriptors reached the pool's block"
-        os.dup2(tmp, target, inheritable=False)
-        os.close(tmp)
-        os.set_blocking(target, False)
-        self.open.add(target)
-
-    def reopen(self, slot: int, kind: str) -> None:
-        for end in (0, 1):
-            self.close(slot, end)
-        if kind == "pipe":
-            ends = os.pipe()
-        elif kind == "socketpair":
-            a, b = socket.socketpair()
-            ends = (a.detach(), b.detach())
-        else:
-            ends = (os.open(self.path, os.O_RDONLY), os.open(self.path, os.O_WRONLY | os.O_APPEND))
-        for end, tmp in enumerate(ends):
-            self._pin(tmp, self.fd(slot, end))
-        self.kinds[slot] = kind
-
-    def close(self, slot: int, end: int) -> None:
-        fd = self.fd(slot, end)
-        if fd in self.open:
-            self.open.discard(fd)
-            os.close(fd)
-
-    def close_all(self) -> None:
-        for fd in sorted(self.open):
-            with contextlib.suppress(OSError):  # closed behind the pool's back
-                os.close(fd)
-        self.open.clear()
-
-    def act(self, action: str, slot: int, end: int) -> None:
-        """Change the state of one end: readable, full, drained, closed, ..."""
-        if action.startswith("reopen_"):
-            self.reopen(slot, action[len("reopen_") :])
-            return
-        fd = self.fd(slot, end)
-        if fd not in self.open:
-            return
-        if action == "close":
-            self.close(slot, end)
-        elif action == "write":
-            with contextlib.suppress(OSError):
-                os.write(fd, b"w" * 100)
-        elif action == "fill":
-            chunk = b"f" * (100 if self.kinds[slot] == "file" else 65536)
-            with contextlib.suppress(OSError):
-                for _ in range(1 if self.kinds[slot] == "file" else 256):
-                    os.write(fd, chunk)
-        elif action == "drain":
-            with contextlib.suppress(OSError):
-                for _ in range(1 if self.kinds[slot] == "file" else 256):
-                    if not os.read(fd, 1 << 20):
-                        break
-        elif self.kinds[slot] == "socketpair":
-            s = socket.socket(fileno=fd)
-            try:
-                if action == "shut_rd":
-                    s.shutdown(socket.SHUT_RD)
-                elif action == "shut_wr":
-                    s.shutdown(socket.SHUT_WR)
-                elif action == "oob_send":
-                    s.send(b"!", socket.MSG_OOB)
-                elif action == "oob_recv":
-                    s.recv(1, socket.MSG_OOB)
-            except OSError:
-                pass
-            finally:
-                s.detach()
-
-
-POOL_ACTIONS = ["write", "write", "fill", "drain", "drain", "close", "shut_rd", "shut_wr"]
-POOL_ACTIONS += ["oob_send", "oob_recv", "reopen_pipe", "reopen_socketpair", "reopen_file"]
-
-
-def reserve_block() -> int:
-    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    top = FD_SETSIZE if soft == resource.RLIM_INFINITY else min(soft, FD_SETSIZE)
-    for start in range(top - BLOCK - 80, 63, -BLOCK):
-        if not any(_is_open(fd) for fd in range(start, start + BLOCK)):
-            return start
-    raise RuntimeError("no free block of descriptor numbers for the pool")
+BLOCK = Pool.block_size(N_SLOTS, sentinel=True)
+POOL_ACTIONS = [*_POOL_ACTIONS, "reopen_pipe", "reopen_socketpair", "reopen_file"]
 
 
 # -- building arguments from recipes -------------------------------------------------
@@ -581,17 +301,17 @@ def build(rec: tuple, ctx: Ctx) -> Any:
     if k == "fileno":
         return Fileno(build(rec[1], ctx))
     if k == "fileno_raise":
-        return FilenoRaise(rec[1])
+        return FilenoRaises(EXCEPTIONS[rec[1]], "fileno failed")
     if k == "fileno_close":
-        return FilenoClose(ctx.pool.fd(rec[1], rec[2]))
+        return FilenoCloses(ctx.pool.fd(rec[1], rec[2]), restore=True)
     if k == "mutate":
         m = Mutator(ctx.pool.sentinel(1))
         ctx.mutators.append(m)
         return m
     if k == "notcallable":
-        return NotCallable()
+        return FilenoNotCallable()
     if k == "getattr":
-        return GetattrFileno(ctx.pool.fd(rec[1], rec[2]))
+        return FilenoGetattr(ctx.pool.fd(rec[1], rec[2]))
     if k == "isub":
         return IntSub(build(rec[1], ctx))
     if k == "fsub":
@@ -599,7 +319,7 @@ def build(rec: tuple, ctx: Ctx) -> Any:
     if k == "idx":
         return Index(build(rec[1], ctx))
     if k == "idxraise":
-        return IndexRaise(rec[1])
+        return IndexRaises(EXCEPTIONS[rec[1]])
     if k == "dec":
         return decimal.Decimal(rec[1])
     if k == "frac":
@@ -607,7 +327,7 @@ def build(rec: tuple, ctx: Ctx) -> Any:
     if k == "real":
         return Real(build(rec[1], ctx))
     if k == "realraise":
-        return RealRaise(rec[1])
+        return RealRaises(EXCEPTIONS[rec[1]])
     if k == "cx":
         return complex(rec[1], rec[2])
     if k == "obj":
@@ -766,7 +486,7 @@ class Known:
 
 # Both divergences found so far (convert::c_int replacing an OverflowError
 # raised by __index__, convert::u32_bitwise calling __index__ twice) are fixed;
-# tests/test_reliability_fuzz.py keeps their reproductions as plain tests.
+# tests/reliability/test_reliability_fuzz.py keeps their reproductions as plain tests.
 KNOWN: list[Known] = []
 
 
@@ -942,7 +662,7 @@ def build_select_list(rec: tuple, ctx: Ctx) -> tuple[Any, list]:
     elif container == "set":
         seq = set(items)
     else:
-        seq = _raising_iter(items[:])
+        seq = raising_iter(items[:])
     for m in ctx.mutators:
         m.target = seq if isinstance(seq, list) else None
     ctx.mutators = []
@@ -1090,19 +810,6 @@ def mask_recipe(rng: random.Random, bits: list, width: int) -> tuple:
     return hostile(rng)
 
 
-POLL_BAD_CALLS = [
-    lambda p, fd: p.register(),
-    lambda p, fd: p.register(fd=fd),
-    lambda p, fd: p.register(fd, 1, 2),
-    lambda p, fd: p.modify(fd),
-    lambda p, fd: p.modify(fd=fd, eventmask=1),
-    lambda p, fd: p.unregister(),
-    lambda p, fd: p.unregister(fd, 1),
-    lambda p, fd: p.poll(0, 0),
-    lambda p, fd: p.poll(timeout=0),
-]
-
-
 class PollSession(Session):
     api = "poll"
     parser_ops = frozenset({"badcall"})
@@ -1219,26 +926,6 @@ FROMFD_VALUES += [("dec", "1"), ("frac", 1, 2), ("obj",), ("fdno", 0, 0), ("cx",
 
 def fromfd_value(rng: random.Random) -> tuple:
     return rng.choice(FROMFD_VALUES)
-
-
-EPOLL_BAD_CALLS = [
-    lambda e, fd: e.register(),
-    lambda e, fd: e.register(fd, 1, 2),
-    lambda e, fd: e.register(fd, fd=fd),
-    lambda e, fd: e.register(fd, bogus=1),
-    lambda e, fd: e.modify(fd),
-    lambda e, fd: e.modify(eventmask=1),
-    lambda e, fd: e.unregister(),
-    lambda e, fd: e.unregister(fd, 1),
-    lambda e, fd: e.poll(0, 1, 2),
-    lambda e, fd: e.poll(0, timeout=0),
-    lambda e, fd: e.close(1),
-    lambda e, fd: e.fileno(1),
-    lambda e, fd: e.fromfd(),
-    lambda e, fd: e.fromfd(fd=fd),
-    lambda e, fd: e.__exit__(1, 2, 3, 4),
-    lambda e, fd: e.__enter__(1),
-]
 
 
 class EpollSession(Session):
@@ -1462,7 +1149,7 @@ class EpollNewSession(Session):
             info = (
                 type(fd).__name__,
                 os.readlink(f"/proc/self/fd/{fd}") if fd >= 0 else None,
-                os.get_inheritable(fd) if _is_open(fd) else None,
+                os.get_inheritable(fd) if is_open(fd) else None,
             )
         except (OSError, ValueError) as exc:
             info = (type(exc).__name__, str(exc))
@@ -1742,31 +1429,16 @@ class SelectorsSession(Session):
 
     def run_side(self, sel, mod, call, guard, sort, ctx):
         fn = guarded(call) if guard else call
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                clear_errno()
-                value = fn()
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except BaseException as exc:
-                res: tuple = (
-                    "raise",
-                    type(exc),
-                    str(exc),
-                    getattr(exc, "errno", None),
-                    exc.__suppress_context__,
-                    exc.__cause__ is None,
-                    type(exc.__context__),
-                )
-            else:
-                normed = self.norm(value, mod, sel)
+        try:
+            res = _outcome(fn, reset_errno=True, catch_base=True, chaining=True)
+            if res[0] == "ok":
+                normed = self.norm(res[1], mod, sel)
                 if sort and isinstance(normed, list) and self.name == "EpollSelector":
                     normed.sort(key=repr)
-                res = ("ok", normed)
-            finally:
-                restore_fds()
-        return (*res, tuple((w.category, str(w.message)) for w in caught), self.state(sel, mod))
+                res = ("ok", normed, res[-1])
+        finally:
+            restore_fds()
+        return (*res, self.state(sel, mod))
 
 
 # -- kevent (only where rselect has one) --------------------------------------------
@@ -1833,13 +1505,13 @@ class Env:
     def __init__(self):
         fd, self.path = tempfile.mkstemp(prefix="rselect-fuzz-")
         os.close(fd)
-        self.base = reserve_block()
+        self.base = reserve_block(BLOCK, 80)
         self.old_handler = signal.signal(signal.SIGALRM, _on_alarm)
 
     def pool(self) -> Pool:
         if os.stat(self.path).st_size > 1 << 20:
             os.truncate(self.path, 0)
-        return Pool(self.base, self.path)
+        return Pool(KINDS, base=self.base, path=self.path, sentinel=True)
 
     def close(self):
         signal.setitimer(signal.ITIMER_REAL, 0)

@@ -1,8 +1,8 @@
 """Write the figures of the reliability runs into docs/reliability.md.
 
-The reliability tests (tests/test_reliability_*.py, the bad input catalogue)
+The reliability tests (tests/reliability/test_reliability_*.py, the bad input catalogue)
 append one JSON line per run to ``results/reliability/<name>.jsonl`` (see
-tests/reliability.py). This tool takes, for each name, the latest line of
+tests/support/figures.py). This tool takes, for each name, the latest line of
 each interpreter in the chosen mode and renders them as a table (one row
 per case and interpreter, its figures in one cell) between the markers
 ``<!-- figures:<name> -->`` and ``<!-- /figures:<name> -->`` of

@@ -38,7 +38,7 @@ from rselect._rselect import error, select
 __version__: str = _rselect.__version__
 
 # Spelled out per platform (as the stubs are) so that type checkers can read
-# it; tests/test_introspection.py checks it against the built module.
+# it; tests/differential/test_introspection.py checks it against the built module.
 __all__ = ["error", "select", "install", "installed", "uninstall"]
 if sys.platform != "win32":
     __all__ += [

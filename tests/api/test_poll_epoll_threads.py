@@ -17,10 +17,12 @@ import threading
 import time
 
 import pytest
-from conftest import examples
-from diffutil import outcome, rselect, stock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.support.modes import examples
+from tests.support.oracle import outcome, rselect, stock
+from tests.support.waiter import Waiter, progress_during
 
 pytestmark = pytest.mark.skipif(not hasattr(stock, "epoll"), reason="Linux: poll and epoll")
 
@@ -40,33 +42,6 @@ PPOLL = sys.version_info >= (3, 15)
 
 def elapsed_since(t0: float) -> float:
     return time.monotonic() - t0
-
-
-class Waiter(threading.Thread):
-    """Runs `fn` in a thread and keeps its result or exception."""
-
-    def __init__(self, fn):
-        super().__init__(daemon=True)
-        self.fn = fn
-        self.started_at = 0.0
-        self.result = None
-        self.error: BaseException | None = None
-        self.elapsed = -1.0
-
-    def run(self):
-        self.started_at = time.monotonic()
-        try:
-            self.result = self.fn()
-        except BaseException as exc:
-            self.error = exc
-        self.elapsed = elapsed_since(self.started_at)
-
-    def finish(self, timeout=10.0):
-        self.join(timeout)
-        assert not self.is_alive(), "the waiting thread never returned"
-        if self.error is not None:
-            raise self.error
-        return self.result
 
 
 def poll_until_running_elsewhere(p, deadline=5.0, pause=0.02):
@@ -358,34 +333,12 @@ def test_epoll_concurrent_waiters_share_the_ready_events(module, pipe, maxevents
 # -- the GIL is released while waiting ------------------------------------------------
 
 
-def _progress_during(wait) -> int:
-    count = 0
-    stop = threading.Event()
-
-    def spin():
-        nonlocal count
-        while not stop.is_set():
-            count += 1
-
-    t = threading.Thread(target=spin)
-    t.start()
-    try:
-        time.sleep(0.01)
-        before = count
-        wait()
-        during = count - before
-    finally:
-        stop.set()
-        t.join()
-    return during
-
-
 @MODULES
 def test_gil_released_during_poll(module, pipe):
     r, _ = pipe
     p = module.poll()
     p.register(r, POLLIN)
-    assert _progress_during(lambda: p.poll(200)) > 1000
+    assert progress_during(lambda: p.poll(200)) > 1000
 
 
 @MODULES
@@ -393,7 +346,7 @@ def test_gil_released_during_epoll_poll(module, pipe):
     r, _ = pipe
     with module.epoll() as ep:
         ep.register(r, EPOLLIN)
-        assert _progress_during(lambda: ep.poll(0.2)) > 1000
+        assert progress_during(lambda: ep.poll(0.2)) > 1000
 
 
 # -- signals during a wait --------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Figures of the reliability runs (issue 8), for docs/reliability.md.
+"""Figures of the reliability runs, for docs/reliability.md.
 
 ``record(name, **figures)`` appends one JSON line (the figures plus the
 interpreter version, the mode and a timestamp) to
@@ -15,9 +15,9 @@ import platform
 import time
 from pathlib import Path
 
-from conftest import LONG
+from .modes import LONG
 
-RESULTS = Path(__file__).resolve().parent.parent / "results" / "reliability"
+RESULTS = Path(__file__).resolve().parents[2] / "results" / "reliability"
 
 
 def record(name: str, **figures: object) -> None:

@@ -1,4 +1,6 @@
-"""fork (issue 8, item 4): objects used in parent and child behave as stock's do.
+"""Fork: objects used in parent and child behave as stock's do.
+
+docs/reliability.md, "4. fork", has the figures and the long-run command.
 
 Each scenario runs twice, once over the stock ``select``/``selectors`` and
 once over rselect's, and writes down what the parent and the child observe
@@ -44,9 +46,10 @@ import warnings
 
 import pytest
 import rselect.selectors as rselect_selectors
-from conftest import LONG
-from diffutil import outcome, rselect, stock
-from reliability import record
+
+from tests.support.figures import record
+from tests.support.modes import LONG
+from tests.support.oracle import outcome, rselect, stock
 
 pytestmark = pytest.mark.skipif(
     not hasattr(os, "fork") or not hasattr(stock, "epoll"), reason="Linux: fork, poll and epoll"

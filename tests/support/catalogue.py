@@ -1,6 +1,6 @@
-"""The bad input catalogue (issue 8, item 7): every bad input class of the
-spec (/work/shared/spec/select-spec.md, sections 1-8) with what rselect does
-with it.
+"""The bad input catalogue (docs/reliability.md, "7. Bad input catalogue"):
+every class of bad input to the module's functions and objects, by API
+(docs/bad-input.md, sections 1-8), with what rselect does with it.
 
 ``TABLE`` is the one list of entries: spec section, API, input class, and a
 ``call(m, fds)`` that makes the call through the module ``m`` over real
@@ -32,9 +32,10 @@ that depend on the version are callables reading ``PY``. Every call that a
 version accepts is made so that it cannot block (a ready descriptor, or a
 zero timeout); a watchdog ends the process if a call still hangs.
 
-``tools/catalogue.py`` runs the same table on each interpreter and writes
-docs/bad-input.md; ``test_doc_is_generated_from_this_table`` fails when a row
-of that file no longer matches what this interpreter does.
+tests/reliability/test_bad_input_catalogue.py checks every entry on the running
+interpreter; ``tools/catalogue.py`` runs the table on each interpreter and
+writes docs/bad-input.md, which ``test_doc_is_generated_from_this_table``
+compares with what this interpreter does.
 """
 
 from __future__ import annotations
@@ -47,7 +48,6 @@ import json
 import operator
 import os
 import pickle
-import re
 import signal
 import subprocess
 import sys
@@ -59,11 +59,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-from diffutil import outcome, rselect, stock
+from .hostile import (
+    Fileno,
+    FilenoCloses,
+    FilenoGetattr,
+    FilenoLookupRaises,
+    FilenoNotCallable,
+    FilenoRaises,
+    Index,
+    Real,
+    RealRaises,
+)
+from .oracle import outcome, rselect, stock
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "bad-input.md"
 PY = sys.version_info
 VERSION = f"{PY[0]}.{PY[1]}"
@@ -96,59 +105,6 @@ class Fds:
 # --- hostile objects -------------------------------------------------------------------------
 
 
-class Idx:
-    """An object with ``__index__`` only."""
-
-    def __init__(self, value: int) -> None:
-        self.value = value
-
-    def __index__(self) -> int:
-        return self.value
-
-
-class Fileno:
-    """``fileno()`` returns a fixed value."""
-
-    def __init__(self, value: object) -> None:
-        self.value = value
-
-    def fileno(self) -> object:
-        return self.value
-
-
-class FilenoRaises:
-    def fileno(self) -> int:
-        raise ZeroDivisionError("fileno() failed")
-
-
-class FilenoLookupRaises:
-    @property
-    def fileno(self) -> Any:
-        raise ZeroDivisionError("fileno lookup failed")
-
-
-class FilenoGetattrAbsent:
-    """``fileno`` is looked up through ``__getattr__``, which says it is absent."""
-
-    def __getattr__(self, name: str) -> Any:
-        raise AttributeError(name)
-
-
-class FilenoNotCallable:
-    fileno = 3
-
-
-class FilenoCloses:
-    """``fileno()`` closes its descriptor, then returns its number."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-
-    def fileno(self) -> int:
-        os.close(self.fd)
-        return self.fd
-
-
 class Nested:
     class Fileno:
         """``fileno()`` returns a str, in a nested class (its qualified name
@@ -156,24 +112,6 @@ class Nested:
 
         def fileno(self) -> object:
             return "3"
-
-
-class FloatOnly:
-    """An object with ``__float__`` only: not a timeout up to 3.14, a real
-    number from 3.15 (gh-67795)."""
-
-    def __float__(self) -> float:
-        return 1.0
-
-
-class FloatRaises:
-    def __float__(self) -> float:
-        raise ZeroDivisionError("__float__ failed")
-
-
-class FloatReturnsStr:
-    def __float__(self) -> Any:
-        return "1.0"
 
 
 class IterRaises:
@@ -437,9 +375,9 @@ FD_CLASSES: list[tuple[str, Callable[[Fds], object], dict | Callable[[], dict], 
     ("float", lambda f: 1.5, raises(TypeError, FILDES), False, True),
     ("None", lambda f: None, raises(TypeError, FILDES), False, True),
     ("str", lambda f: "3", raises(TypeError, FILDES), False, True),
-    ("object with __index__ only", lambda f: Idx(f.r), raises(TypeError, FILDES), False, True),
+    ("object with __index__ only", lambda f: Index(f.r), raises(TypeError, FILDES), False, True),
     ("object without fileno", lambda f: object(), raises(TypeError, FILDES), False, True),
-    ("fileno lookup raises AttributeError (__getattr__)", lambda f: FilenoGetattrAbsent(),
+    ("fileno lookup raises AttributeError (__getattr__)", lambda f: FilenoGetattr(),
      raises(TypeError, FILDES), False, True),
     ("fileno lookup raises another exception", lambda f: FilenoLookupRaises(),
      raises(ZeroDivisionError, "fileno lookup failed"), False, True),
@@ -453,8 +391,8 @@ FD_CLASSES: list[tuple[str, Callable[[Fds], object], dict | Callable[[], dict], 
      lambda: non_int_fileno(Nested.Fileno, str), False, True),
     ("fileno() returns a float", lambda f: Fileno(3.0),
      lambda: non_int_fileno(Fileno, float), False, True),
-    ("fileno() returns an __index__ object", lambda f: Fileno(Idx(f.r)),
-     lambda: non_int_fileno(Fileno, Idx), False, True),
+    ("fileno() returns an __index__ object", lambda f: Fileno(Index(f.r)),
+     lambda: non_int_fileno(Fileno, Index), False, True),
     ("fileno() returns a negative int", lambda f: Fileno(-5),
      raises(ValueError, "file descriptor cannot be a negative integer (-5)"), False, True),
     ("fileno() returns an int above C int", lambda f: Fileno(2**31),
@@ -537,14 +475,14 @@ TIME_CLASSES: list[tuple[str, Callable[[], object], str]] = [
     ("int below int64 (-2**63-1)", lambda: -(2**63) - 1, "int-overflow"),
     ("Decimal", lambda: decimal.Decimal("1.5"), "real"),
     ("Fraction", lambda: fractions.Fraction(1, 2), "real"),
-    ("object with __float__ only", FloatOnly, "real"),
+    ("object with __float__ only", lambda: Real(1.0), "real"),
     ("Decimal NaN", lambda: decimal.Decimal("nan"), "nan"),
     ("Decimal sNaN", lambda: decimal.Decimal("snan"), "snan"),
     ("Fraction too large for a float (10**400)", lambda: fractions.Fraction(10**400),
      "float-too-large"),
     ("Fraction out of range (2**70)", lambda: fractions.Fraction(2**70), "float-overflow"),
-    ("__float__ raises", FloatRaises, "float-raises"),
-    ("__float__ returns a str", FloatReturnsStr, "type"),
+    ("__float__ raises", RealRaises, "float-raises"),
+    ("__float__ returns a str", lambda: Real("1.0"), "type"),
     ("complex", lambda: 1j, "type"),
     ("str", lambda: "1", "type"),
     ("bytes", lambda: b"1", "type"),
@@ -822,7 +760,7 @@ TABLE: list[Entry] = [
     Entry("§1.2", "epoll (sizehint)", "int above C int (2**31)", lambda m, f: m.epoll(2**31)),
     Entry("§1.2", "epoll (sizehint)", "int below C int (-2**31-1)",
           lambda m, f: m.epoll(-(2**31) - 1)),
-    Entry("§1.2", "epoll (sizehint)", "__index__ above C int", lambda m, f: m.epoll(Idx(2**31))),
+    Entry("§1.2", "epoll (sizehint)", "__index__ above C int", lambda m, f: m.epoll(Index(2**31))),
     Entry("§1.2", "epoll (flags)", "float", lambda m, f: m.epoll(flags=0.0)),
     Entry("§1.2", "epoll (flags)", "str", lambda m, f: m.epoll(-1, "0")),
     Entry("§1.2", "epoll (flags)", "int above C int (2**31)", lambda m, f: m.epoll(flags=2**31)),
@@ -847,7 +785,7 @@ TABLE: list[Entry] = [
           lambda m, f: m.control_args(None, 2**31), oracle="spec",
           expect=raises(OverflowError, CINT_OVERFLOW)),
     Entry("§1.2", "kqueue.control (maxevents)", "__index__ above C int",
-          lambda m, f: m.control_args(None, Idx(2**31)), oracle="spec",
+          lambda m, f: m.control_args(None, Index(2**31)), oracle="spec",
           expect=raises(OverflowError, CINT_OVERFLOW)),
     # §1.3 time converters, for every waiting call
     *_time_entries(),
@@ -1060,11 +998,11 @@ TABLE: list[Entry] = [
     Entry("§4.2", "poll.register (eventmask)", "float", lambda m, f: m.poll().register(f.r, 1.0)),
     # 3.14 (gh-132987): __index__ objects, one overflow text, "Cannot convert negative int"
     Entry("§4.2", "poll.register (eventmask)", "__index__ object",
-          lambda m, f: m.poll().register(f.r, Idx(1)), accepted_from=(3, 14)),
+          lambda m, f: m.poll().register(f.r, Index(1)), accepted_from=(3, 14)),
     Entry("§4.2", "poll.register (eventmask)", "__index__ object giving -1",
-          lambda m, f: m.poll().register(f.r, Idx(-1))),
+          lambda m, f: m.poll().register(f.r, Index(-1))),
     Entry("§4.2", "poll.register (eventmask)", "__index__ object giving 65536",
-          lambda m, f: m.poll().register(f.r, Idx(65536))),
+          lambda m, f: m.poll().register(f.r, Index(65536))),
     Entry("§4.2", "poll.register (eventmask)", "None", lambda m, f: m.poll().register(f.r, None)),
     Entry("§4.2", "poll.register (eventmask)", "str", lambda m, f: m.poll().register(f.r, "1")),
     Entry("§4.2", "poll.register", "bad fd and bad mask: fd first",
@@ -1078,7 +1016,7 @@ TABLE: list[Entry] = [
     Entry("§4.3", "poll.modify (eventmask)", "-2**70",
           lambda m, f: (lambda p: (p.register(f.r), p.modify(f.r, -(2**70))))(m.poll())),
     Entry("§4.3", "poll.modify (eventmask)", "__index__ object",
-          lambda m, f: (lambda p: (p.register(f.r), p.modify(f.r, Idx(1))))(m.poll()),
+          lambda m, f: (lambda p: (p.register(f.r), p.modify(f.r, Index(1))))(m.poll()),
           accepted_from=(3, 14)),
     Entry("§4.3", "poll.modify (eventmask)", "float",
           lambda m, f: (lambda p: (p.register(f.r), p.modify(f.r, 1.0)))(m.poll())),
@@ -1186,11 +1124,11 @@ TABLE: list[Entry] = [
           lambda m, f: _devpoll(m, lambda dp: dp.register(f.r, 1.0)), oracle="spec",
           expect=lambda: ushort_mask(1.0)),
     Entry("§6.2", "devpoll.register (eventmask)", "__index__ object",
-          lambda m, f: _devpoll(m, lambda dp: dp.register(f.r, Idx(1))), oracle="spec",
-          expect=lambda: ushort_mask(Idx(1)), accepted_from=(3, 14)),
+          lambda m, f: _devpoll(m, lambda dp: dp.register(f.r, Index(1))), oracle="spec",
+          expect=lambda: ushort_mask(Index(1)), accepted_from=(3, 14)),
     Entry("§6.2", "devpoll.register (eventmask)", "__index__ object giving -1",
-          lambda m, f: _devpoll(m, lambda dp: dp.register(f.r, Idx(-1))), oracle="spec",
-          expect=lambda: ushort_mask(Idx(-1))),
+          lambda m, f: _devpoll(m, lambda dp: dp.register(f.r, Index(-1))), oracle="spec",
+          expect=lambda: ushort_mask(Index(-1))),
     Entry("§6.2", "devpoll.modify (eventmask)", "-1",
           lambda m, f: _devpoll(m, lambda dp: dp.modify(f.r, -1)), oracle="spec",
           expect=lambda: ushort_mask(-1)),
@@ -1300,9 +1238,9 @@ TABLE: list[Entry] = [
     # 3.14 (gh-132987): getargs K takes __index__ objects (measured:
     # _testcapi.getargs_K on 3.14 and 3.15)
     Entry("§8.2", "kevent (udata)", "__index__ object, by keyword",
-          lambda m, f: m.kevent(1, udata=Idx(1)).udata, oracle="spec",
+          lambda m, f: m.kevent(1, udata=Index(1)).udata, oracle="spec",
           expect=lambda: returns() if PY >= (3, 14)
-          else raises(TypeError, "kevent() argument 6 must be int, not Idx"),
+          else raises(TypeError, "kevent() argument 6 must be int, not Index"),
           accepted_from=(3, 14)),
     Entry("§8.2", "kevent (udata)", "2**64 (reduced mod 2**64: accepted)",
           lambda m, f: m.kevent(1, udata=2**64).udata, oracle="spec",
@@ -1475,7 +1413,7 @@ def spec_outcomes() -> dict[str, dict] | None:
         return _SPEC_CACHE
     if not (TESTING_BUILD / "rselect").is_dir():
         return None
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(TESTING_BUILD), str(HERE)]))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(TESTING_BUILD), str(ROOT)]))
     # Imported by its name, not run as __main__: the classes of this module
     # are then named as here (3.15's fileno() and timeout messages name them).
     proc = subprocess.run(
@@ -1536,235 +1474,6 @@ def row_cells(entry: Entry) -> dict:
         return {"exc": describe(obs), "same": verdict(entry, entry.expected(), obs)[1]}
     s, r = observe(entry, stock), observe(entry, rselect)
     return {"exc": describe(r), "same": verdict(entry, s, r)[1]}
-
-
-# --- the tests -------------------------------------------------------------------------------
-
-LONG = os.environ.get("RSELECT_LONG") == "1"
-REPEAT = 10 if LONG else 1  # long mode: every entry ten times, outcomes must not vary
-_CELLS: dict[str, dict] = {}  # filled by test_entry, read by the doc test
-_OBS: dict[str, tuple[dict, dict]] = {}  # entry key -> (oracle's outcome, rselect's)
-_SECONDS = [0.0]  # time spent in test_entry
-
-
-def _param(entry: Entry) -> Any:
-    bug = entry.bug_here()
-    marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
-    if entry.section == "§1.4":  # SIGALRM handler and interval timer: process-wide
-        marks.append(pytest.mark.serial)
-    ident = f"{entry.section[1:]}-{entry.api}-{entry.input}"
-    return pytest.param(entry, id=ident, marks=marks)
-
-
-def test_table_is_well_formed():
-    keys = [e.key for e in TABLE]
-    assert len(keys) == len(set(keys)), [k for k in keys if keys.count(k) > 1]
-    for e in TABLE:
-        assert e.section in SECTIONS, e.key
-        assert e.oracle in ("stock", "spec"), e.key
-        assert (e.expect is not None) == (e.oracle == "spec"), e.key
-        assert e.documented in (None, *DOCUMENTED), e.key
-        assert "|" not in e.api + e.input, e.key  # the doc's cells
-        # a version where the oracle changed: raising becomes accepting, or
-        # the other way round, never both; a bug's versions form a range
-        assert e.accepted_from is None or (e.raises and e.raises_from is None), e.key
-        assert e.raises_from is None or not e.raises, e.key
-        assert e.bug is not None or (e.bug_from, e.bug_until) == ((3, 10), None), e.key
-        assert e.bug_until is None or e.bug_from < e.bug_until, e.key
-    # every section of the spec from 1 to 8 has entries
-    for top in "12345678":
-        assert any(e.section[1:].split(".")[0] == top for e in TABLE), top
-
-
-@pytest.mark.parametrize("entry", [_param(e) for e in TABLE])
-def test_entry(entry: Entry):
-    started = time.monotonic()
-    try:
-        _check_entry(entry)
-    finally:
-        _SECONDS[0] += time.monotonic() - started
-
-
-def _check_entry(entry: Entry) -> None:
-    if entry.oracle == "spec":
-        outcomes = spec_outcomes()
-        if outcomes is None:
-            pytest.skip(f"no test build in {TESTING_BUILD} (scripts/build-testing.sh)")
-        got = outcomes[entry.key]
-        want = entry.expected()
-        if entry.raises_here():
-            assert want["kind"] == "raise", "the spec's outcome is an exception"
-        elif entry.version_aware():
-            assert want["kind"] == "ok", f"the spec's outcome here: {describe(want)}"
-        ok, same = verdict(entry, want, got)
-        _CELLS[entry.key] = {"exc": describe(got), "same": same}
-        _OBS[entry.key] = (want, got)
-        assert ok, f"{entry.key}\n  spec: {describe(want)}\n  got:  {describe(got)}"
-        return
-    s, r = observe(entry, stock), observe(entry, rselect)
-    for _ in range(REPEAT - 1):
-        assert (observe(entry, stock), observe(entry, rselect)) == (s, r), "outcome varies"
-    if entry.raises_here():
-        assert s["kind"] == "raise", f"stock accepts this input: {describe(s)}"
-    elif entry.version_aware():
-        # no longer bad input on this version (or not yet): rselect must
-        # accept it too, with stock's result (checked below)
-        assert s["kind"] == "ok", f"stock raises here: {describe(s)}"
-    ok, same = verdict(entry, s, r)
-    _CELLS[entry.key] = {"exc": describe(r), "same": same}
-    _OBS[entry.key] = (s, r)
-    assert ok, f"{entry.key}\n  stock:   {s}\n  rselect: {r}"
-
-
-def _mutants(obs: dict, spec: bool) -> list[tuple[str, dict]]:
-    """Copies of an outcome, each wrong in one observable."""
-    out = [("extra warning", {**obs, "warnings": [*obs["warnings"], ["RuntimeWarning", "x"]]})]
-    if obs["warnings"]:
-        out.append(("no warning", {**obs, "warnings": []}))
-    if obs["kind"] == "raise":
-        out += [
-            ("type", {**obs, "type": "Exception" if obs["type"] != "Exception" else "OSError"}),
-            ("message", {**obs, "message": obs["message"] + "!"}),
-            ("errno", {**obs, "errno": 12345}),
-            ("no exception", {"kind": "ok", "value": "None", "warnings": obs["warnings"]}),
-        ]
-        if not spec:  # the spec states type and message only
-            out += [
-                ("args", {**obs, "args": "('mutant',)"}),
-                ("filename", {**obs, "filename": "'mutant'"}),
-            ]
-    else:
-        raised = {"kind": "raise", "type": "TypeError", "message": "x", "errno": None}
-        out.append(("an exception", {**raised, "args": "('x',)", "filename": "None", **obs}))
-        out[-1][1].update(raised)
-        if not spec:  # the spec does not state returned values
-            out.append(("value", {**obs, "value": obs["value"] + "!"}))
-    return out
-
-
-def test_every_expectation_can_fail():
-    """Each entry's check rejects an rselect outcome that is wrong in any one
-    observable (type, message, errno, args, filename, warnings, raising or
-    not, value); an intended difference still rejects all but what it allows.
-    Uses the outcomes test_entry saw (or observes them if it did not run)."""
-    checked = 0
-    for e in TABLE:
-        if e.key not in _OBS:
-            if e.oracle == "spec":
-                outcomes = spec_outcomes()
-                if outcomes is None:
-                    continue
-                _OBS[e.key] = (e.expected(), outcomes[e.key])
-            else:
-                _OBS[e.key] = (observe(e, stock), observe(e, rselect))
-        oracle_obs, obs = _OBS[e.key]
-        if not verdict(e, oracle_obs, obs)[0]:
-            assert e.bug_here(), e.key  # the xfail entries fail already
-            continue
-        accepted = [
-            what for what, m in _mutants(obs, e.oracle == "spec") if verdict(e, oracle_obs, m)[0]
-        ]
-        allowed = {
-            None: set(),
-            "arity": {"message", "errno", "args", "filename"},
-            "select-limit": {"value"},
-            "errno-left": {"args", "filename"},
-        }[e.documented]
-        assert set(accepted) <= allowed, f"{e.key}: a wrong {accepted} would pass"
-        checked += 1
-    not_run = sum(e.oracle == "spec" for e in TABLE) if spec_outcomes() is None else 0
-    bugs = sum(e.bug_here() is not None for e in TABLE)
-    assert checked >= len(TABLE) - not_run - bugs
-
-
-# --- the doc ---------------------------------------------------------------------------------
-
-_VERSIONS_RE = re.compile(r"<!-- interpreters: ([\d. ]+) -->")
-_PART_RE = re.compile(r"^\*\*([\d., ]+)\*\*: (.*)$")
-
-
-def _unescape(cell: str) -> str:
-    cell = cell.strip()
-    if cell.startswith("`") and cell.endswith("`"):
-        cell = cell[1:-1]
-    return cell.replace("\\|", "|")
-
-
-def cell_for(cell: str, version: str) -> str | None:
-    """The value a (possibly per-version) doc cell gives for ``version``."""
-    parts = cell.split("<br>")
-    if len(parts) == 1 and not _PART_RE.match(parts[0].strip()):
-        return _unescape(parts[0])
-    for part in parts:
-        m = _PART_RE.match(part.strip())
-        if m and version in [v.strip() for v in m.group(1).split(",")]:
-            return _unescape(m.group(2))
-    return None
-
-
-def parse_doc(text: str) -> tuple[list[str], dict[str, dict]]:
-    """(interpreter versions, {entry key: {"exc": cell, "same": cell}})."""
-    m = _VERSIONS_RE.search(text)
-    versions = m.group(1).split() if m else []
-    rows: dict[str, dict] = {}
-    section = None
-    for line in text.splitlines():
-        if line.startswith("#"):
-            section = line[3:].split()[0] if line.startswith("## §") else None
-        elif line.startswith("| ") and section and not line.startswith(("| API", "| ---")):
-            cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
-            api, bad, exc, _oracle, same = cells
-            rows[f"{section} | {_unescape(api)} | {_unescape(bad)}"] = {"exc": exc, "same": same}
-    return versions, rows
-
-
-def test_doc_is_generated_from_this_table():
-    """docs/bad-input.md holds a row for every entry and nothing else, and each
-    row says for this interpreter what this interpreter does now (regenerate:
-    tools/catalogue.py)."""
-    started = time.monotonic()
-    assert DOC.exists(), "docs/bad-input.md is missing: run tools/catalogue.py"
-    versions, rows = parse_doc(DOC.read_text(encoding="utf-8"))
-    regen = "regenerate it: python3 tools/catalogue.py --all"
-    assert VERSION in versions, f"docs/bad-input.md was not generated on {VERSION}; {regen}"
-    assert set(rows) == {e.key for e in TABLE}, (
-        f"rows differ from the table; {regen}\n"
-        f"  missing: {sorted({e.key for e in TABLE} - set(rows))}\n"
-        f"  extra:   {sorted(set(rows) - {e.key for e in TABLE})}"
-    )
-    have_spec = spec_outcomes() is not None
-    stale = []
-    counts = {"same": 0, "documented": 0, "bug": 0, "spec": 0, "not_run": 0}
-    for e in TABLE:
-        if e.oracle == "spec" and not have_spec:
-            counts["not_run"] += 1
-            continue
-        cells = _CELLS.get(e.key) or row_cells(e)
-        counts["spec" if e.oracle == "spec" else "same"] += cells["same"] in ("yes", "spec: yes")
-        counts["documented"] += cells["same"].startswith(tuple(t for t, _ in DOCUMENTED.values()))
-        counts["bug"] += cells["same"].startswith("NO")
-        if e.machine:
-            continue
-        for col in ("exc", "same"):
-            if cell_for(rows[e.key][col], VERSION) != cells[col]:
-                stale.append(f"{e.key} [{col}]: doc {rows[e.key][col]!r}, now {cells[col]!r}")
-    from reliability import record
-
-    record(
-        "bad_input_catalogue",
-        entries=len(TABLE),
-        stock_oracle=sum(e.oracle == "stock" for e in TABLE),
-        spec_oracle=sum(e.oracle == "spec" for e in TABLE),
-        identical_to_stock=counts["same"],
-        matching_spec=counts["spec"],
-        documented_differences=counts["documented"],
-        undocumented_differences=counts["bug"],
-        spec_not_run=counts["not_run"],
-        repeats_per_entry=REPEAT,
-        entries_seconds=round(_SECONDS[0], 3),
-        doc_check_seconds=round(time.monotonic() - started, 3),
-    )
-    assert not stale, f"docs/bad-input.md is out of date ({regen}):\n" + "\n".join(stale)
 
 
 def print_spec_json() -> None:

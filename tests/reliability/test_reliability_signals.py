@@ -1,4 +1,6 @@
-"""Signal storms (issue 8, item 2): a 1 ms interval timer through every waiting call.
+"""Signal storms: a 1 ms interval timer through every waiting call.
+
+docs/reliability.md, "2. Signals", has the figures and the long-run command.
 
 SIGALRM fires every millisecond (``setitimer(ITIMER_REAL, 0.001, 0.001)``)
 while ``select()``, ``poll.poll()``, ``epoll.poll()`` and the three
@@ -14,10 +16,11 @@ selectors side by side with rselect in the same run:
 - SIGINT with the default handler interrupts an infinite wait with
   ``KeyboardInterrupt`` while the storm goes on.
 
-The single-signal versions live in test_select_behaviour.py and
-test_poll_epoll_threads.py. Helper threads block the signals, so every signal
-lands on the main thread, the one waiting. A watchdog in the storm's handler
-turns a wait that never ends into a failure (``Hung``) instead of a hang.
+The single-signal versions live in api/test_select_behaviour.py and
+api/test_poll_epoll_threads.py. Helper threads block the signals, so every
+signal lands on the main thread, the one waiting. A watchdog in the storm's
+handler turns a wait that never ends into a failure (``Hung``) instead of a
+hang.
 
 CI mode keeps the storms short (about 1.5 s of storm for the deadlines, 6 s
 for all the checks); ``RSELECT_LONG=1`` makes them several seconds per call
@@ -38,9 +41,10 @@ from contextlib import contextmanager
 
 import pytest
 import rselect.selectors as rselect_selectors
-from conftest import LONG
-from diffutil import rselect, stock
-from reliability import record
+
+from tests.support.figures import record
+from tests.support.modes import LONG
+from tests.support.oracle import rselect, stock
 
 pytestmark = [
     pytest.mark.serial,

@@ -1,8 +1,9 @@
 """Free-threaded interpreters (3.14t, 3.15t): importing rselect must not
-switch the GIL back on, and the thread hammer of test_reliability_threads
-runs there without it. No free-threaded interpreter can be had on the
-development machine: on a GIL build these tests SKIP, naming what did not
-run (the build is checked by scripts/check-freethreaded.sh instead).
+switch the GIL back on, and the threads tests (tests/reliability/test_reliability_threads*.py,
+tests/api/test_poll_epoll_threads.py) run there without it. No free-threaded
+interpreter can be had on the development machine: on a GIL build these tests
+SKIP, naming what did not run (the build is checked by
+scripts/check-freethreaded.sh instead).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import sysconfig
+from pathlib import Path
 
 import pytest
 
@@ -45,9 +47,13 @@ def test_thread_hammer_without_the_gil():
             "-q",
             "-p",
             "no:cacheprovider",
-            "test_reliability_threads.py",
-            "test_poll_epoll_threads.py",
+            "reliability/test_reliability_threads.py",
+            "reliability/test_reliability_threads_witnesses.py",
+            "reliability/test_reliability_threads_interleavings.py",
+            "reliability/test_reliability_threads_regression.py",
+            "api/test_poll_epoll_threads.py",
         ],
+        cwd=Path(__file__).resolve().parents[1],
         capture_output=True,
         text=True,
         timeout=1200,

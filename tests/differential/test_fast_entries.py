@@ -10,16 +10,13 @@ import os
 import sys
 
 import pytest
-from diffutil import outcome, rselect, stock
+
+from tests.support.hostile import Index
+from tests.support.oracle import outcome, rselect, stock
 
 
 class Int(int):
     pass
-
-
-class Index:
-    def __index__(self) -> int:
-        return 1
 
 
 def _sequence(mod, kind: str) -> list:
@@ -38,7 +35,7 @@ def _sequence(mod, kind: str) -> list:
             lambda: obj.modify(w, -1),
             lambda: obj.modify(w, True),
             lambda: obj.modify(w, Int(4)),
-            lambda: obj.modify(w, Index()),
+            lambda: obj.modify(w, Index(1)),
             lambda: obj.modify(w, 4.0),
             lambda: obj.modify(w, 2**70),
             lambda: obj.modify(2**31 - 1, 1),

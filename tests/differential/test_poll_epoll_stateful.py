@@ -2,7 +2,7 @@
 
 Each state machine holds one stock object and one rselect object and applies
 every operation to both, over the very same real descriptors, comparing the
-outcomes with ``diffutil.outcome`` (value, or exception type, message and
+outcomes with ``tests.support.oracle.outcome`` (value, or exception type, message and
 errno, plus warnings). Other rules change the descriptors' state between the
 operations: data written, buffers filled or drained, ends closed, sockets shut
 down, urgent data sent, whole pipes/socketpairs replaced.
@@ -22,7 +22,6 @@ belongs to each epoll instance.
 
 from __future__ import annotations
 
-import contextlib
 import decimal
 import fractions
 import functools
@@ -30,12 +29,9 @@ import gc
 import math
 import os
 import resource
-import socket
 import sys
 
 import pytest
-from conftest import examples
-from diffutil import outcome, rselect, stock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -47,126 +43,15 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from tests.support.fds import POOL_ACTIONS, Pool, open_fds
+from tests.support.hostile import EPOLL_BAD_CALLS, POLL_BAD_CALLS, Fileno, FilenoRaises, Index, Real
+from tests.support.modes import examples
+from tests.support.oracle import outcome, rselect, stock
+
 pytestmark = pytest.mark.skipif(not hasattr(stock, "epoll"), reason="Linux: poll and epoll")
 
 N_SLOTS = 4
 STEPS = 30
-
-
-class Index:
-    """An object that is an integer only through __index__."""
-
-    def __init__(self, value):
-        self.value = value
-
-    def __index__(self):
-        return self.value
-
-    def __repr__(self):
-        return f"Index({self.value})"
-
-
-class Real:
-    """A real number only through __float__ (a timeout from 3.15, gh-67795)."""
-
-    def __init__(self, value):
-        self.value = value
-
-    def __float__(self):
-        return self.value
-
-    def __repr__(self):
-        return f"Real({self.value!r})"
-
-
-class Fileno:
-    def __init__(self, value):
-        self.value = value
-
-    def fileno(self):
-        return self.value
-
-    def __repr__(self):
-        return f"Fileno({self.value!r})"
-
-
-class RaisingFileno:
-    def fileno(self):
-        raise ZeroDivisionError("fileno failed")
-
-
-# -- the descriptor pool ---------------------------------------------------------------
-
-
-def _is_open(fd: int) -> bool:
-    try:
-        os.fstat(fd)
-    except OSError:
-        return False
-    return True
-
-
-def _reserve_block(n: int) -> int:
-    """First number of a block of `n` unused descriptor numbers high in the table."""
-    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    top = 1024 if soft == resource.RLIM_INFINITY else min(soft, 1024)
-    for start in range(top - n - 8, 63, -n):
-        if not any(_is_open(fd) for fd in range(start, start + n)):
-            return start
-    raise RuntimeError("no free block of descriptor numbers for the pool")
-
-
-class Pool:
-    """N_SLOTS pipes/socketpairs, each end at a fixed descriptor number."""
-
-    def __init__(self):
-        self.base = _reserve_block(2 * N_SLOTS)
-        self.kinds = [""] * N_SLOTS
-        self.open: set[int] = set()
-        for slot in range(N_SLOTS):
-            self.reopen(slot, ("pipe", "socketpair")[slot % 2])
-
-    def fd(self, slot: int, end: int) -> int:
-        return self.base + 2 * slot + end
-
-    def reopen(self, slot: int, kind: str) -> None:
-        for end in (0, 1):
-            self.close(slot, end)
-        if kind == "pipe":
-            ends = os.pipe()
-        else:
-            a, b = socket.socketpair()
-            ends = (a.detach(), b.detach())
-        assert max(ends) < self.base, "temporary descriptors reached the reserved block"
-        for end, tmp in enumerate(ends):
-            target = self.fd(slot, end)
-            os.dup2(tmp, target, inheritable=False)
-            os.close(tmp)
-            os.set_blocking(target, False)
-            self.open.add(target)
-        self.kinds[slot] = kind
-
-    def close(self, slot: int, end: int) -> None:
-        fd = self.fd(slot, end)
-        if fd in self.open:
-            self.open.discard(fd)
-            os.close(fd)
-
-    def close_all(self) -> None:
-        for fd in sorted(self.open):
-            os.close(fd)
-        self.open.clear()
-
-    def live(self, slot: int, end: int) -> int | None:
-        fd = self.fd(slot, end)
-        return fd if fd in self.open else None
-
-    def socket_of(self, slot: int, end: int):
-        """A socket object borrowing the end (detach() it after use), or None."""
-        fd = self.live(slot, end)
-        if fd is None or self.kinds[slot] != "socketpair":
-            return None
-        return socket.socket(fileno=fd)
 
 
 slots = st.integers(0, N_SLOTS - 1)
@@ -210,7 +95,7 @@ def build_fd(pool: Pool, recipe, obj):
     if kind == "fileno_value":
         return Fileno(recipe[1])
     if kind == "fileno_raises":
-        return RaisingFileno()
+        return FilenoRaises()
     if kind == "no_fileno":
         return object()
     if kind == "index":
@@ -229,56 +114,17 @@ def fd_value(pool: Pool, recipe) -> int | None:
     return None
 
 
-POOL_ACTIONS = ["write", "write", "fill", "drain", "drain", "close"]
-POOL_ACTIONS += ["shut_rd", "shut_wr", "oob_send", "oob_recv"]
-
-
 class PoolRules(RuleBasedStateMachine):
     """Rules that change the state of the pool's descriptors."""
 
     def __init__(self):
         super().__init__()
-        self.pool = Pool()
+        self.pool = Pool(["pipe", "socketpair"] * (N_SLOTS // 2))
 
     @rule(slot=slots, end=ends, action=st.sampled_from(POOL_ACTIONS))
     def change(self, slot, end, action):
         """Make an end readable, unwritable, drained, closed, half-closed, urgent."""
-        fd = self.pool.live(slot, end)
-        if fd is None:
-            return
-        if action == "close":
-            # The end becomes a closed number; its peer sees a hang-up.
-            self.pool.close(slot, end)
-        elif action == "write":
-            with contextlib.suppress(OSError):  # EAGAIN, EPIPE, EBADF (pipe read end)
-                os.write(fd, b"w" * 100)
-        elif action == "fill":  # until the buffer is full: no longer writable
-            chunk = b"f" * 65536
-            with contextlib.suppress(OSError):
-                for _ in range(256):
-                    os.write(fd, chunk)
-        elif action == "drain":
-            with contextlib.suppress(OSError):
-                for _ in range(256):
-                    if not os.read(fd, 1 << 20):
-                        break
-        else:
-            s = self.pool.socket_of(slot, end)
-            if s is None:
-                return
-            try:
-                if action == "shut_rd":
-                    s.shutdown(socket.SHUT_RD)
-                elif action == "shut_wr":
-                    s.shutdown(socket.SHUT_WR)
-                elif action == "oob_send":  # MSG_OOB on AF_UNIX: POLLPRI on the peer
-                    s.send(b"!", socket.MSG_OOB)
-                else:
-                    s.recv(1, socket.MSG_OOB)
-            except OSError:
-                pass
-            finally:
-                s.detach()
+        self.pool.act(action, slot, end)
 
     @rule(slot=slots, kind=st.sampled_from(["pipe", "socketpair"]))
     def reopen(self, slot, kind):
@@ -348,18 +194,6 @@ if sys.version_info < (3, 15):
     # ppoll(2) and takes them (a wait of 24 days, or forever): never drawn.
     POLL_TIMEOUTS += [2**31, -(2**31) - 1, 9223372036854]
 poll_timeout = st.sampled_from(POLL_TIMEOUTS)
-
-POLL_BAD_CALLS = [
-    lambda p, fd: p.register(),
-    lambda p, fd: p.register(fd=fd),
-    lambda p, fd: p.register(fd, 1, 2),
-    lambda p, fd: p.modify(fd),
-    lambda p, fd: p.modify(fd=fd, eventmask=1),
-    lambda p, fd: p.unregister(),
-    lambda p, fd: p.unregister(fd, 1),
-    lambda p, fd: p.poll(0, 0),
-    lambda p, fd: p.poll(timeout=0),
-]
 
 
 class PollMachine(PoolRules):
@@ -544,23 +378,6 @@ maxevents = st.sampled_from([-1, 1, 2, 64, 0, -2, 2**31, -(2**31) - 1, "x", 1.5,
 mask_form = st.sampled_from(["pos", "kw", "fd_kw", "default", "default_kw"])
 fd_form = st.sampled_from(["pos", "kw"])
 
-EPOLL_BAD_CALLS = [
-    lambda e, fd: e.register(),
-    lambda e, fd: e.register(fd, 1, 2),
-    lambda e, fd: e.register(fd, fd=fd),
-    lambda e, fd: e.register(fd, bogus=1),
-    lambda e, fd: e.modify(fd),
-    lambda e, fd: e.modify(eventmask=1),
-    lambda e, fd: e.unregister(),
-    lambda e, fd: e.unregister(fd, 1),
-    lambda e, fd: e.poll(0, 1, 2),
-    lambda e, fd: e.poll(0, timeout=0),
-    lambda e, fd: e.close(1),
-    lambda e, fd: e.fileno(1),
-    lambda e, fd: e.fromfd(),
-    lambda e, fd: e.fromfd(fd=fd),
-    lambda e, fd: e.__exit__(1, 2, 3, 4),
-]
 EPOLL_NEW = [
     ((), {}),
     ((4,), {}),
@@ -924,17 +741,17 @@ def test_maxevents_too_large_to_allocate():
 # -- no descriptor leaks ---------------------------------------------------------------
 
 
-def _open_fds() -> int:
+def _n_open_fds() -> int:
     gc.collect()
-    return len(os.listdir("/proc/self/fd"))
+    return len(open_fds())
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd")
 @pytest.mark.parametrize("machine", [PollMachine, EpollMachine])
 def test_state_machines_leak_no_descriptors(machine):
-    before = _open_fds()
+    before = _n_open_fds()
     run_state_machine_as_test(
         machine,
         settings=settings(max_examples=40, stateful_step_count=STEPS, database=None),
     )
-    assert _open_fds() == before
+    assert _n_open_fds() == before

@@ -1,9 +1,11 @@
-"""Load (issue 8, item 6): many descriptors in one epoll, select() and poll() over 10,000.
+"""Load: many descriptors in one epoll, select() and poll() over 10,000.
+
+docs/reliability.md, "6. Load", has the figures and the long-run command.
 
 Every descriptor of these tests sits at a fixed number in one block of the
 descriptor table, from ``BASE`` (1088: above ``FD_SETSIZE``, so that every one
 of them is beyond the stock ``select()``'s reach, and above the 1024-1026 that
-test_select_behaviour.py uses) upwards: ``dup2`` moves each new socketpair
+api/test_select_behaviour.py uses) upwards: ``dup2`` moves each new socketpair
 there, after checking that the whole block is free. The block needs
 ``RLIMIT_NOFILE`` above its top: the soft limit is raised to the hard one, and
 the hard one too where the process may (``CAP_SYS_RESOURCE``). Where the hard
@@ -39,9 +41,12 @@ from collections import Counter
 
 import pytest
 import rselect.selectors as rselect_selectors
-from conftest import LONG
-from diffutil import rselect, stock
-from reliability import record
+
+from tests.support.fds import open_fds
+from tests.support.figures import record
+from tests.support.hostile import Fileno
+from tests.support.modes import LONG
+from tests.support.oracle import rselect, stock
 
 pytestmark = [
     pytest.mark.serial,
@@ -118,10 +123,6 @@ def nofile():
     assert resource.getrlimit(resource.RLIMIT_NOFILE) == saved
 
 
-def _open_fds() -> set[int]:
-    return {int(name) for name in os.listdir("/proc/self/fd")}
-
-
 class Block:
     """Socketpairs at fixed numbers: pair i is (base + 2i, base + 2i + 1).
 
@@ -132,7 +133,7 @@ class Block:
     """
 
     def __init__(self, pairs_wanted: int, limit: int, extra: int = 1):
-        taken = _open_fds()
+        taken = set(open_fds())
         self.base = max(BASE, max(taken) + MARGIN) // 2 * 2  # even: a pair is (2k, 2k + 1)
         room = (limit - MARGIN - self.base) // 2 - extra
         self.pairs_wanted = pairs_wanted
@@ -535,19 +536,6 @@ def test_epoll_selector_under_load(selectors, nofile):
 # -- select() and poll() over 10,000 descriptors ---------------------------------------
 
 
-class FileLike:
-    """An object select()/poll() accept through its fileno() method."""
-
-    def __init__(self, fd: int):
-        self.fd = fd
-
-    def fileno(self) -> int:
-        return self.fd
-
-    def __repr__(self) -> str:
-        return f"FileLike({self.fd})"
-
-
 def fd_of(obj) -> int:
     return obj if isinstance(obj, int) else obj.fileno()
 
@@ -557,7 +545,7 @@ def big_table(nofile):
     """SELECT_FDS descriptors over 1023 in three kinds of objects, with known readiness.
 
     Yields (block, entries, readable, unwritable, urgent): ``entries`` holds one
-    object per descriptor (int, socket object or FileLike), ``readable`` the
+    object per descriptor (int, socket object or Fileno), ``readable`` the
     descriptors with data to read, ``unwritable`` those with a full send buffer,
     ``urgent`` the one with TCP urgent data (an exceptional condition).
     """
@@ -582,7 +570,7 @@ def big_table(nofile):
                 if k % 3 == 0:
                     entries.append(fd)
                 elif k % 3 == 1:
-                    entries.append(FileLike(fd))
+                    entries.append(Fileno(fd))
                 else:
                     sockets.append(socket.socket(fileno=fd))
                     entries.append(sockets[-1])

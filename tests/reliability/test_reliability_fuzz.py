@@ -42,10 +42,12 @@ from pathlib import Path
 import pytest
 import rselect
 import rselect.selectors
-from conftest import LONG
-from reliability import record
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.figures import record
+from tests.support.hostile import IndexRaises
+from tests.support.modes import LONG
+
+ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools" / "fuzz.py"
 
 pytestmark = pytest.mark.skipif(not hasattr(stock, "epoll"), reason="Linux: poll and epoll")
@@ -311,11 +313,6 @@ def test_may_block_classifies_timeouts():
 # -- divergences the fuzzer found, fixed since (their reproductions) ---------------
 
 
-class _IndexOverflow:
-    def __index__(self):
-        raise OverflowError("__index__ failed")
-
-
 class _CountingIndex:
     calls = 0
 
@@ -348,11 +345,11 @@ def test_no_known_divergences_left():
 def test_c_int_keeps_the_overflow_error_raised_by_index(where):
     def call(module):
         if where == "epoll(sizehint)":
-            return module.epoll(_IndexOverflow())
+            return module.epoll(IndexRaises(OverflowError))
         if where == "epoll(flags)":
-            return module.epoll(flags=_IndexOverflow())
+            return module.epoll(flags=IndexRaises(OverflowError))
         with module.epoll() as ep:
-            return ep.poll(0, _IndexOverflow())
+            return ep.poll(0, IndexRaises(OverflowError))
 
     want = _outcome(lambda: call(stock))
     assert want == ("raise", OverflowError, "__index__ failed", 0), "stock reference changed"

@@ -6,11 +6,12 @@ import os
 import resource
 import signal
 import socket
-import threading
 import time
 
 import pytest
 import rselect
+
+from tests.support.waiter import progress_during
 
 
 def test_readiness_on_real_pipe_and_socketpair(pipe, socketpair):
@@ -40,25 +41,7 @@ def test_tiny_positive_timeout_still_waits_a_microsecond(pipe):
 
 
 def test_gil_is_released_while_waiting():
-    count = 0
-    stop = threading.Event()
-
-    def spin():
-        nonlocal count
-        while not stop.is_set():
-            count += 1
-
-    t = threading.Thread(target=spin)
-    t.start()
-    try:
-        time.sleep(0.01)
-        before = count
-        rselect.select([], [], [], 0.2)
-        during = count - before
-    finally:
-        stop.set()
-        t.join()
-    assert during > 1000
+    assert progress_during(lambda: rselect.select([], [], [], 0.2)) > 1000
 
 
 @pytest.fixture

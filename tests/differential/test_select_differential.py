@@ -15,10 +15,23 @@ import socket
 import sys
 
 import pytest
-from conftest import examples
-from diffutil import outcome, rselect, stock
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from tests.support.hostile import (
+    Fileno,
+    FilenoGetattr,
+    FilenoNotCallable,
+    FilenoRaises,
+    FloatSub,
+    Index,
+    IndexRaises,
+    IntSub,
+    Mutator,
+    raising_iter,
+)
+from tests.support.modes import examples
+from tests.support.oracle import outcome, rselect, stock
 
 # A fixed pool of descriptors, opened once: readiness never changes during
 # the run because nobody reads or writes them after setup.
@@ -40,87 +53,9 @@ os.close(_CLOSED)  # a number that is (very likely) not open: EBADF
 FDS = [_R_READY, _W_READY, _R_EMPTY, _W_EMPTY, _R_HUP, _W_NOREADER, _SOCK_HUP, 0, 1, 2]
 
 
-class Fileno:
-    """An object whose fileno() returns a fixed value."""
-
-    def __init__(self, value):
-        self.value = value
-
-    def fileno(self):
-        return self.value
-
-
-class Raising:
-    def fileno(self):
-        raise ValueError("fileno failed")
-
-
-class RaisingType:
-    def fileno(self):
-        raise TypeError("inner type error")
-
-
-class RaisingAttr:
-    """fileno() exists but raises AttributeError: that error, not the TypeError."""
-
-    def fileno(self):
-        raise AttributeError("inner attribute error")
-
-
-class GetattrOnly:
-    """fileno comes from __getattr__ (no descriptor on the type)."""
-
-    def __getattr__(self, name):
-        if name == "fileno":
-            return lambda: _W_READY
-        raise AttributeError(name)
-
-
-class NotCallable:
-    fileno = 3
-
-
-class Index:
-    def __init__(self, v):
-        self.v = v
-
-    def __index__(self):
-        return self.v
-
-
-class IndexRaises:
-    def __index__(self):
-        raise ValueError("index failed")
-
-
-class BigInt(int):
-    pass
-
-
-class FloatSub(float):
-    pass
-
-
-class Mutator:
-    """fileno() deletes the last item of the list it is in (test_select_mutated)."""
-
-    def __init__(self):
-        self.target: list | None = None
-
-    def fileno(self):
-        if self.target:
-            del self.target[-1]
-        return _W_READY
-
-
 class ListSub(list):
     def __iter__(self):
         return iter(list.__iter__(self))
-
-
-def _raising_iter(items):
-    yield from items
-    raise KeyError("iteration failed")
 
 
 # -- item recipes ---------------------------------------------------------------
@@ -182,23 +117,24 @@ def build_item(recipe, lists):
     if kind in ("int", "bool"):
         return v
     if kind == "bigint":
-        return BigInt(v)
+        return IntSub(v)
     if kind == "fileno":
         return Fileno(v)
     if kind == "fileno_bigint":
-        return Fileno(BigInt(v))
+        return Fileno(IntSub(v))
     if kind == "fileno_index":
         return Fileno(Index(1))
     if kind == "mutator":
-        m = Mutator()
+        m = Mutator(_W_READY)
         lists.append(m)
         return m
     return {
-        "raising": Raising,
-        "raising_type": RaisingType,
-        "raising_attr": RaisingAttr,
-        "getattr_only": GetattrOnly,
-        "not_callable": NotCallable,
+        "raising": lambda: FilenoRaises(ValueError, "fileno failed"),
+        "raising_type": lambda: FilenoRaises(TypeError, "inner type error"),
+        # fileno() exists but raises AttributeError: that error, not the TypeError
+        "raising_attr": lambda: FilenoRaises(AttributeError, "inner attribute error"),
+        "getattr_only": lambda: FilenoGetattr(_W_READY),
+        "not_callable": FilenoNotCallable,
         "index": lambda: Index(1),
         "float": lambda: 1.0,
         "none": lambda: None,
@@ -225,7 +161,7 @@ def build_seq(recipe):
     elif kind == "dict":
         seq = dict.fromkeys(items)  # keys; unhashable items would fail in both
     else:
-        seq = _raising_iter(items)
+        seq = raising_iter(items)
     for m in mutators:
         m.target = seq if isinstance(seq, list) else None
     return seq, items
@@ -237,7 +173,7 @@ def build_timeout(t):
             "index0": lambda: Index(0),
             "index_raises": IndexRaises,
             "floatsub0": lambda: FloatSub(0.0),
-            "bigint0": lambda: BigInt(0),
+            "bigint0": lambda: IntSub(0),
             "index_huge": lambda: Index(2**70),
         }[t]()
     return t

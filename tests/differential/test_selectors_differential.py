@@ -12,7 +12,7 @@ type; an exception by type, message, errno and how it was chained (``raise
 compares which stored key objects were kept and which were replaced, and the
 whole state (``_fd_to_key`` in order, the mapping, ``_readers``/``_writers``).
 
-Descriptor numbers follow test_poll_epoll_stateful.py: each pool slot owns two
+Descriptor numbers come from tests.support.fds.Pool: each pool slot owns two
 fixed numbers high in the table (``dup2``), so that a closed end stays a closed
 number until its slot is reopened, with the same number (a reused descriptor
 number), and the epoll objects, which take the lowest free numbers, never land
@@ -37,7 +37,6 @@ import inspect
 import io
 import math
 import os
-import resource
 import selectors as stock_selectors
 import signal
 import socket
@@ -47,8 +46,6 @@ import unittest.mock
 
 import pytest
 import rselect.selectors as rsel
-from conftest import examples
-from diffutil import outcome, stock
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -58,6 +55,11 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+
+from tests.support.fds import FD_SETSIZE, NR_OPEN, Pool, is_open
+from tests.support.hostile import EqualToAll, Fileno, FilenoRaises, IntSub, RaisingEq
+from tests.support.modes import examples
+from tests.support.oracle import outcome, stock
 
 # At test time rselect is not installed over the stdlib: `selectors` is the
 # stock module, on the stock `select`.
@@ -79,18 +81,6 @@ N_SLOTS = 3
 STEPS = 30
 
 
-def _nr_open() -> int:
-    try:
-        with open("/proc/sys/fs/nr_open") as f:
-            return int(f.read())
-    except (OSError, ValueError):
-        return 1 << 20
-
-
-FD_SETSIZE = 1024
-NR_OPEN = _nr_open()
-
-
 def _lifted(fd) -> bool:
     """A number that rselect's select() takes and the stock one refuses.
 
@@ -102,66 +92,6 @@ def _lifted(fd) -> bool:
 
 
 # -- objects given to the selectors ----------------------------------------------------
-
-
-class Fileno:
-    """A wrapper with a fileno() method; ``closed`` makes fileno() raise ValueError."""
-
-    def __init__(self, value):
-        self.value = value
-        self.closed = False
-
-    def fileno(self):
-        if self.closed:
-            raise ValueError("I/O operation on closed wrapper")
-        return self.value
-
-    def __repr__(self):
-        return f"Fileno({self.value!r}{', closed' if self.closed else ''})"
-
-
-class RaisingFileno:
-    def __init__(self, exc_type):
-        self.exc_type = exc_type
-
-    def fileno(self):
-        raise self.exc_type("fileno failed")
-
-    def __repr__(self):
-        return f"RaisingFileno({self.exc_type.__name__})"
-
-
-class FdInt(int):
-    """A descriptor number of an int subclass: the selectors keep the object as fd."""
-
-    def __repr__(self):
-        return f"FdInt({int(self)})"
-
-
-class RaisingEq:
-    """Data whose comparison raises."""
-
-    def __eq__(self, other):
-        raise ZeroDivisionError("data comparison")
-
-    __ne__ = __eq__
-    __hash__ = object.__hash__
-
-    def __repr__(self):
-        return "RaisingEq()"
-
-
-class EqualToAll:
-    def __eq__(self, other):
-        return True
-
-    def __ne__(self, other):
-        return False
-
-    __hash__ = object.__hash__
-
-    def __repr__(self):
-        return "EqualToAll()"
 
 
 class Ev(enum.IntFlag):
@@ -201,117 +131,6 @@ any_events = st.sampled_from(ANY_EVENTS)
 
 
 # -- the descriptor pool ---------------------------------------------------------------
-
-
-def _is_open(fd: int) -> bool:
-    try:
-        os.fstat(fd)
-    except OSError:
-        return False
-    return True
-
-
-def _reserve_block(n: int) -> int:
-    """First number of a block of `n` unused descriptor numbers high in the table.
-
-    Below FD_SETSIZE (1024), so that select() accepts them.
-    """
-    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    top = 1024 if soft == resource.RLIM_INFINITY else min(soft, 1024)
-    for start in range(top - n - 40, 63, -n):
-        if not any(_is_open(fd) for fd in range(start, start + n)):
-            return start
-    raise RuntimeError("no free block of descriptor numbers for the pool")
-
-
-class Pool:
-    """N_SLOTS pipes/socketpairs, each end at a fixed descriptor number.
-
-    ``borrowers`` are the socket and FileIO objects using a number: they are
-    detached or closed when the pool closes the number.
-    """
-
-    def __init__(self):
-        self.base = _reserve_block(2 * N_SLOTS)
-        self.kinds = [""] * N_SLOTS
-        self.open: set[int] = set()
-        self.borrowers: dict[int, list] = {}
-        for slot in range(N_SLOTS):
-            self.reopen(slot, ("socketpair", "pipe")[slot % 2])
-
-    def fd(self, slot: int, end: int) -> int:
-        return self.base + 2 * slot + end
-
-    def live(self, slot: int, end: int) -> int | None:
-        fd = self.fd(slot, end)
-        return fd if fd in self.open else None
-
-    def reopen(self, slot: int, kind: str) -> None:
-        for end in (0, 1):
-            self.close(slot, end)
-        if kind == "pipe":
-            pair = os.pipe()
-        else:
-            a, b = socket.socketpair()
-            pair = (a.detach(), b.detach())
-        assert max(pair) < self.base, "temporary descriptors reached the reserved block"
-        for end, tmp in enumerate(pair):
-            target = self.fd(slot, end)
-            os.dup2(tmp, target, inheritable=False)
-            os.close(tmp)
-            os.set_blocking(target, False)
-            self.open.add(target)
-        self.kinds[slot] = kind
-
-    def _release(self, fd: int) -> None:
-        for obj in self.borrowers.pop(fd, []):
-            if isinstance(obj, socket.socket):
-                obj.detach()  # fileno() is -1 from now on, as after close()
-            else:
-                obj.close()  # FileIO(closefd=False): fileno() raises ValueError
-
-    def close_number(self, fd: int) -> None:
-        if fd in self.open:
-            self._release(fd)
-            self.open.discard(fd)
-            os.close(fd)
-
-    def close(self, slot: int, end: int) -> None:
-        self.close_number(self.fd(slot, end))
-
-    def close_all(self) -> None:
-        for fd in sorted(self.open):
-            self.close_number(fd)
-
-    def borrow_socket(self, slot: int, end: int) -> socket.socket | None:
-        fd = self.live(slot, end)
-        if fd is None or self.kinds[slot] != "socketpair":
-            return None
-        sock = socket.socket(fileno=fd)
-        self.borrowers.setdefault(fd, []).append(sock)
-        return sock
-
-    def borrow_file(self, slot: int, end: int):
-        fd = self.live(slot, end)
-        if fd is None:
-            return None
-        f = open(fd, "rb", buffering=0, closefd=False)
-        self.borrowers.setdefault(fd, []).append(f)
-        return f
-
-    def close_borrower(self, obj) -> None:
-        """obj.close(): a socket closes its number, a FileIO only itself."""
-        if isinstance(obj, socket.socket):
-            fd = obj.fileno()
-            if fd < 0:
-                return
-            self.borrowers.get(fd, []).remove(obj)
-            obj.detach()
-            self.close_number(fd)
-        else:
-            with contextlib.suppress(ValueError):
-                self.borrowers.get(obj.fileno(), []).remove(obj)
-            obj.close()
 
 
 slots = st.integers(0, N_SLOTS - 1)
@@ -378,7 +197,7 @@ class SelectorsMachine(RuleBasedStateMachine):
 
     def __init__(self):
         super().__init__()
-        self.pool = Pool()
+        self.pool = Pool(["socketpair", "pipe", "socketpair"], margin=40)
         self.stock = getattr(stock_selectors, self.NAME)()
         self.ours = getattr(rsel, self.NAME)()
         self.known: list = []  # every non-plain object given as a file object
@@ -404,7 +223,7 @@ class SelectorsMachine(RuleBasedStateMachine):
         if kind == "fileno_value":
             return self.note(Fileno(recipe[1]))
         if kind == "raises":
-            return self.note(RaisingFileno(recipe[1]))
+            return self.note(FilenoRaises(recipe[1]))
         if kind == "no_fileno":
             return self.note(object())
         slot, end = recipe[1], recipe[2]
@@ -412,7 +231,7 @@ class SelectorsMachine(RuleBasedStateMachine):
         if kind == "int":
             return fd
         if kind == "fdint":
-            return self.note(FdInt(fd))
+            return self.note(IntSub(fd))
         if kind == "fileno_new":
             return self.note(Fileno(fd))
         if kind == "fileno_str":
@@ -481,25 +300,15 @@ class SelectorsMachine(RuleBasedStateMachine):
 
     def run(self, sel, mod, call, sort):
         before = dict(sel._fd_to_key)
-        try:
-            value = call(sel)
-        except Exception as exc:
-            result = (
-                "raise",
-                type(exc),
-                str(exc),
-                getattr(exc, "errno", None),
-                exc.__suppress_context__,
-                exc.__cause__ is None,
-                type(exc.__context__),
-            )
-        else:
+        result = outcome(lambda: call(sel), chaining=True)
+        if result[0] == "ok":
+            value = result[1]
             normed = self.norm(value, mod)
             if sort and isinstance(normed, list):
                 normed.sort(key=repr)
             # Which stored key, if any, was returned.
             returned = [i for i, key in enumerate(before.values()) if key is value]
-            result = ("ok", normed, returned)
+            result = ("ok", normed, returned, result[-1])
         after = sel._fd_to_key
         kept = [(self.num(fd), after.get(fd) is key) for fd, key in before.items()]
         return result, kept
@@ -674,31 +483,7 @@ class SelectorsMachine(RuleBasedStateMachine):
 
     @rule(slot=slots, end=ends, action=st.sampled_from(POOL_ACTIONS))
     def change(self, slot, end, action):
-        fd = self.pool.live(slot, end)
-        if fd is None:
-            return
-        if action == "close":
-            self.pool.close(slot, end)
-        elif action == "write":
-            with contextlib.suppress(OSError):
-                os.write(fd, b"w" * 100)
-        elif action == "fill":
-            with contextlib.suppress(OSError):
-                for _ in range(256):
-                    os.write(fd, b"f" * 65536)
-        elif action == "drain":
-            with contextlib.suppress(OSError):
-                for _ in range(256):
-                    if not os.read(fd, 1 << 20):
-                        break
-        elif self.pool.kinds[slot] == "socketpair":
-            s = socket.socket(fileno=fd)
-            try:
-                s.shutdown(socket.SHUT_WR)
-            except OSError:
-                pass
-            finally:
-                s.detach()
+        self.pool.act(action, slot, end)
 
     @rule(slot=slots, kind=st.sampled_from(["pipe", "socketpair"]))
     def reopen(self, slot, kind):
@@ -765,16 +550,9 @@ def test_selectors_stateful(name):
 # -- plain tests -----------------------------------------------------------------------
 
 
-def ex(exc: BaseException) -> tuple:
-    return (type(exc), str(exc), exc.__suppress_context__, type(exc.__context__))
-
-
 def chained(call) -> tuple:
-    """("ok", value) or ("raise", type, message, __suppress_context__, type(__context__))."""
-    try:
-        return ("ok", call())
-    except Exception as exc:
-        return ("raise", *ex(exc))
+    """The outcome of ``call`` with how its exception was chained."""
+    return outcome(call, chaining=True)
 
 
 def test_module_surface_and_per_version_details():
@@ -847,7 +625,7 @@ def test_selector_key_type(pipe):
         0,
         -1,
         True,
-        FdInt(7),
+        IntSub(7),
         2**64,
         1.5,
         "3",
@@ -858,10 +636,10 @@ def test_selector_key_type(pipe):
         Fileno(-3),
         Fileno("x"),
         Fileno(None),
-        RaisingFileno(ValueError),
-        RaisingFileno(TypeError),
-        RaisingFileno(AttributeError),
-        RaisingFileno(ZeroDivisionError),
+        FilenoRaises(ValueError),
+        FilenoRaises(TypeError),
+        FilenoRaises(AttributeError),
+        FilenoRaises(ZeroDivisionError),
         object(),
     ],
     ids=repr,
@@ -1122,7 +900,7 @@ def test_context_manager_closes(name, socketpair):
     assert results[0][:3] == [
         True,
         0,
-        ("raise", RuntimeError, "Selector is closed", False, type(None)),
+        ("raise", RuntimeError, "Selector is closed", None, False, True, type(None), ()),
     ]
 
 
@@ -1245,7 +1023,7 @@ def test_select_does_not_block_for_non_positive_timeouts(name, timeout, pipe):
             start = time.monotonic()
             got = outcome(lambda: s.select(timeout))
             results.append((got, time.monotonic() - start < 0.5))
-    assert results[0] == (("ok", [], []), True), "stock reference changed"
+    assert results[0] == (("ok", [], ()), True), "stock reference changed"
     assert results[1] == results[0]
 
 
@@ -1271,7 +1049,7 @@ def test_select_selector_above_fd_setsize_documented_difference():
     descriptors >= FD_SETSIZE; the stock SelectSelector refuses them."""
     r, w = os.pipe()
     high = 1500
-    assert not _is_open(high)
+    assert not is_open(high)
     os.dup2(r, high)
     try:
         os.write(w, b"x")
@@ -1323,9 +1101,9 @@ def test_select_when_a_signal_handler_runs(name, raising, pipe):
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
     if raising is ZeroDivisionError:
-        expected = ("raise", ZeroDivisionError, "from the handler", None, [])
+        expected = ("raise", ZeroDivisionError, "from the handler", None, ())
     else:
-        expected = ("ok", [], [])
+        expected = ("ok", [], ())
     assert results[0] == (expected, True), "stock reference changed"
     assert results[1] == results[0]
 
@@ -1346,7 +1124,7 @@ def test_select_result_types_and_order(name, socketpair):
                 s.register(b.fileno(), True, "b")
                 for i, (r, w) in enumerate(pipes):
                     s.register(r, EVENT_READ, i)
-                    s.register(FdInt(w), EVENT_WRITE | EVENT_READ, -i)
+                    s.register(IntSub(w), EVENT_WRITE | EVENT_READ, -i)
                 ready = s.select(0)
                 if name == "EpollSelector":
                     ready.sort(key=lambda item: item[0].fd)

@@ -1,4 +1,6 @@
-"""Leaks (issue 8, item 5): every API many times over, and memory stays flat.
+"""Leaks: every API many times over, and memory stays flat.
+
+docs/reliability.md, "5. Leaks", has the figures and the long-run command.
 
 Each *API* below is one iteration of calls (the success paths with their
 results, and the error paths: bad and closed descriptors, bad timeouts,
@@ -54,8 +56,10 @@ from pathlib import Path
 import pytest
 import rselect
 import rselect.selectors as rselect_selectors
-from conftest import LONG
-from reliability import record
+
+from tests.support.figures import record
+from tests.support.hostile import Fileno, FilenoRaises, Index
+from tests.support.modes import LONG
 
 pytestmark = pytest.mark.skipif(
     not hasattr(stock, "epoll") or not os.path.exists("/proc/self/statm"),
@@ -72,7 +76,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 # 3.14 (gh-132987): poll's event masks are converted by the unsigned
 # converters, which take __index__ objects.
 UNSIGNED_INDEX = sys.version_info >= (3, 14)
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 
 
 # -- measures --------------------------------------------------------------------------
@@ -197,34 +201,6 @@ class Boom(Exception):
     pass
 
 
-class RaisingFileno:
-    def fileno(self):
-        raise Boom("fileno failed")
-
-
-class GarbageFileno:
-    def fileno(self):
-        return "three"
-
-
-class FileLike:
-    def __init__(self, fd):
-        self.fd = fd
-
-    def fileno(self):
-        return self.fd
-
-
-class Index:
-    """An integer only through __index__."""
-
-    def __init__(self, value):
-        self.value = value
-
-    def __index__(self):
-        return self.value
-
-
 def fails(exc: type[BaseException], fn: Callable, *args: object) -> None:
     """Call fn(*args), which must raise exc (so that the error path really ran)."""
     try:
@@ -266,10 +242,10 @@ def res():
         b=b,
         c=c,
         d=d,
-        fl=FileLike(r_ready),
+        fl=Fileno(r_ready),
         closed=_closed_number(),
-        raising=RaisingFileno(),
-        garbage=GarbageFileno(),
+        raising=FilenoRaises(Boom, "fileno failed"),
+        garbage=Fileno("three"),
         zero=Index(0),
     )
     yield ns
@@ -324,7 +300,7 @@ def apis(module, selectors, r) -> dict[str, tuple[Callable[[], object], list[obj
     # poll
     p = module.poll()
     pin, pout = module.POLLIN, module.POLLOUT
-    flw = FileLike(r.w_idle)
+    flw = Fileno(r.w_idle)
 
     def poll_cycle():
         p.register(a, pin | pout)
@@ -380,7 +356,7 @@ def apis(module, selectors, r) -> dict[str, tuple[Callable[[], object], list[obj
     def epoll_cycle():
         ep.register(a, Index(ein | eout))
         ep.register(r.r_ready)
-        ep.register(fl.fd + 1, eout)  # the write end of the ready pipe
+        ep.register(fl.value + 1, eout)  # the write end of the ready pipe
         ep.modify(a, ein | module.EPOLLET)
         assert len(ep.poll(0)) == 3
         ep.poll(zero, Index(8))
@@ -388,9 +364,9 @@ def apis(module, selectors, r) -> dict[str, tuple[Callable[[], object], list[obj
         ep.poll(0, 2000)  # more than the per-thread buffer
         ep.unregister(a)
         ep.unregister(r.r_ready)
-        ep.unregister(fl.fd + 1)
+        ep.unregister(fl.value + 1)
 
-    assert fl.fd + 1 == r.w_ready
+    assert fl.value + 1 == r.w_ready
     out["epoll-register-modify-poll-unregister"] = (epoll_cycle, [ep, a, zero])
 
     def epoll_lifecycle():
@@ -444,7 +420,7 @@ def apis(module, selectors, r) -> dict[str, tuple[Callable[[], object], list[obj
         def cycle(sel=sel, data1=data1, data2=data2):
             key = sel.register(a, R | W, data1)
             sel.register(r.r_ready, R)
-            sel.register(fl.fd + 1, W, data2)
+            sel.register(fl.value + 1, W, data2)
             sel.modify(a, R, data1)
             assert sel.modify(a, R, data2).data is data2
             assert len(sel.select(0)) == 3
@@ -456,7 +432,7 @@ def apis(module, selectors, r) -> dict[str, tuple[Callable[[], object], list[obj
             m.get(r.r_ready)
             sel.unregister(a)
             sel.unregister(r.r_ready)
-            sel.unregister(fl.fd + 1)
+            sel.unregister(fl.value + 1)
 
         out[f"selectors-{cls_name}"] = (cycle, [sel, a, data1, data2])
 
@@ -486,7 +462,7 @@ def apis(module, selectors, r) -> dict[str, tuple[Callable[[], object], list[obj
         fails(ValueError, sel2.register, garbage, R)
         fails(TypeError, sel2.select, "x")
         fails(RuntimeError, closed_sel.get_key, c)
-        fails(KeyError, sel2.register, FileLike(c.fileno()), R)  # same descriptor
+        fails(KeyError, sel2.register, Fileno(c.fileno()), R)  # same descriptor
 
     out["selectors-errors"] = (selector_errors, [sel2, closed_sel, c, raising, garbage])
 
@@ -554,9 +530,9 @@ def test_no_api_leaks_rselect_and_stock_control(res):
 
 _INSTALL_SCRIPT = """
 import asyncio, json, selectors, subprocess, sys
-sys.path.insert(0, {tests!r})
+sys.path.insert(0, {root!r})
 import rselect
-from test_reliability_leaks import hunt, rss
+from tests.reliability.test_reliability_leaks import hunt, rss
 
 def cycle():
     rselect.install()
@@ -574,7 +550,7 @@ print(json.dumps(figures))
 def test_install_uninstall_does_not_leak():
     """install()/uninstall() cycles in a fresh interpreter (they rebind process-wide state)."""
     proc = subprocess.run(
-        [sys.executable, "-c", _INSTALL_SCRIPT.format(tests=str(TESTS), n=N_INSTALL)],
+        [sys.executable, "-c", _INSTALL_SCRIPT.format(root=str(TESTS.parent), n=N_INSTALL)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -590,9 +566,9 @@ def test_install_uninstall_does_not_leak():
 
 # CI: a few seconds of the suite, descriptors and objects of every kind.
 DEV_MODE_CI_FILES = [
-    "test_select_behaviour.py",
-    "test_select_differential.py",
-    "test_result_ints.py",
+    "api/test_select_behaviour.py",
+    "differential/test_select_differential.py",
+    "api/test_result_ints.py",
 ]
 
 
@@ -600,7 +576,9 @@ def _dev_mode_files() -> list[str]:
     if not LONG:
         return DEV_MODE_CI_FILES
     return sorted(
-        p.name for p in TESTS.glob("test_*.py") if not p.name.startswith("test_reliability_")
+        p.relative_to(TESTS).as_posix()
+        for p in TESTS.rglob("test_*.py")
+        if not p.name.startswith("test_reliability_")
     )
 
 
