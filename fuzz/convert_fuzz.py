@@ -20,7 +20,7 @@ The oracle is the stock module: each call runs through `select` and through
 rselect, and the outcomes (value, or exception type, message and errno, plus
 warnings) must be equal; a difference raises DivergenceError, which atheris
 reports as a crash (with the input saved as crash-<sha1>). Divergences already
-reported (tools/fuzz.py's KNOWN) are passed over.
+reported (tools/fuzz's KNOWN) are passed over.
 
 Coverage: rselect is built by fuzz/build.sh with sanitizer-coverage (inline
 8-bit counters, PC table, comparison tracing) and its __sanitizer_cov_* hooks
@@ -43,7 +43,6 @@ import sys
 # libFuzzer's coverage hooks must be global before the instrumented module loads.
 sys.setdlopenflags(os.RTLD_NOW | os.RTLD_GLOBAL)
 import ctypes  # noqa: E402
-import importlib.util  # noqa: E402
 import select as stock  # noqa: E402
 import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -60,10 +59,8 @@ if os.environ.get("RSELECT_FUZZ_PRINT_BASE"):  # for fuzz/coverage.py
                 break
 
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("rselect_fuzz_tool", ROOT / "tools" / "fuzz.py")
-tool = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = tool
-_spec.loader.exec_module(tool)
+sys.path.insert(0, str(ROOT))  # tools.fuzz and tests.support, from this checkout
+import tools.fuzz as tool  # noqa: E402
 
 MODULES = (stock, rselect)
 EXC_NAMES = sorted(tool.EXCEPTIONS)
@@ -78,7 +75,7 @@ class DivergenceError(AssertionError):
 
 _fd, _path = tempfile.mkstemp(prefix="rselect-atheris-")
 os.close(_fd)
-POOL = tool.Pool(tool.reserve_block(), _path)
+POOL = tool.Pool(tool.KINDS, base=tool.reserve_block(tool.BLOCK, 80), path=_path, sentinel=True)
 os.unlink(_path)  # the file slots keep it open
 CTX = tool.Ctx(POOL)
 READY = POOL.sentinel(0)  # always readable
@@ -99,7 +96,7 @@ def big_int(fdp) -> int:
 
 
 def number(fdp) -> tuple:
-    """A recipe (tools/fuzz.py's build()) for any kind of number-ish value."""
+    """A recipe (tools/fuzz's build()) for any kind of number-ish value."""
     k = fdp.ConsumeIntInRange(0, 17)
     if k <= 2:
         return ("i", big_int(fdp))

@@ -1,6 +1,6 @@
-"""Differential fuzzing, CI-sized: tools/fuzz.py against the stock module.
+"""Differential fuzzing, CI-sized: tools/fuzz/ against the stock module.
 
-``tools/fuzz.py`` drives the stock ``select``/``selectors`` and rselect side by
+``tools/fuzz/`` drives the stock ``select``/``selectors`` and rselect side by
 side over real pipes, socketpairs, a regular file and closed/reused numbers,
 with hostile arguments, and counts every difference in result, exception
 type, message, errno or warnings (its docstring says what it fuzzes and the
@@ -17,7 +17,7 @@ two classes of difference it does not count). Here:
 - the divergences the fuzzer found (convert::c_int replaced an OverflowError
   raised by ``__index__``; convert::u32_bitwise called ``__index__`` twice),
   fixed since, kept as plain reproductions. A divergence reported but not
-  yet fixed would go into tools/fuzz.py's ``KNOWN`` (counted apart, failing
+  yet fixed would go into ``tools.fuzz.common.KNOWN`` (counted apart, failing
   only ``--strict`` runs); the list is empty.
 
 The coverage-guided target for the argument converters (atheris) is under
@@ -26,7 +26,6 @@ fuzz/ (fuzz/README.md); it is not part of the CI run.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import random
@@ -46,24 +45,13 @@ import rselect.selectors
 from tests.support.figures import record
 from tests.support.hostile import IndexRaises
 from tests.support.modes import LONG
+from tools import fuzz
 
 ROOT = Path(__file__).resolve().parents[2]
-TOOL = ROOT / "tools" / "fuzz.py"
 
 pytestmark = pytest.mark.skipif(not hasattr(stock, "epoll"), reason="Linux: poll and epoll")
 
 OPS = 100_000 if LONG else 2_000
-
-
-def _load_tool():
-    spec = importlib.util.spec_from_file_location("rselect_fuzz_tool", TOOL)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-fuzz = _load_tool()
 
 
 def _seed() -> int:
@@ -82,7 +70,7 @@ def test_fuzz_run_has_no_divergence(tmp_path):
     seed = _seed()
     figures = tmp_path / "fuzz.json"
     out = tmp_path / "repros"
-    cmd = [sys.executable, str(TOOL), "--ops", str(OPS), "--seed", str(seed)]
+    cmd = [sys.executable, "-m", "tools.fuzz", "--ops", str(OPS), "--seed", str(seed)]
     cmd += ["--json", str(figures), "--out", str(out), "--watchdog", "600"]
     start = time.monotonic()
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600, cwd=ROOT)
@@ -104,7 +92,7 @@ def test_fuzz_run_has_no_divergence(tmp_path):
         known={k: v["known"] for k, v in apis.items() if v["known"]},
         guard_timeouts_not_confirmed={k: v["unconfirmed_timing"] for k, v in apis.items()},
         skipped={k: v["skipped"] for k, v in apis.items() if v["skipped"]},
-        command=f"python tools/fuzz.py --ops {OPS} --seed {seed}",
+        command=f"python -m tools.fuzz --ops {OPS} --seed {seed}",
     )
     divergent = {k: v["divergences"] for k, v in apis.items() if v["divergences"]}
     assert not divergent, f"seed {seed}: divergences {divergent}\n" + "\n".join(

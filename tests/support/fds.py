@@ -1,7 +1,7 @@
 """Descriptor helpers: which numbers are open, and a pool of pipes,
 socketpairs and regular files held at fixed descriptor numbers.
 
-Standard library only (tools/fuzz.py and the threads test's child import this).
+Standard library only (tools/fuzz/ and the threads test's child import this).
 """
 
 from __future__ import annotations

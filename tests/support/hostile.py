@@ -2,7 +2,7 @@
 descriptors, ints, timeouts, lists or data, and the bad calls of poll and epoll.
 
 One class per behaviour: a test that needs another exception or message
-passes it. Standard library only (tools/fuzz.py imports this).
+passes it. Standard library only (tools/fuzz/ imports this).
 """
 
 from __future__ import annotations

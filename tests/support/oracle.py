@@ -1,7 +1,7 @@
 """The differential oracle: run one call through the stock module or
 rselect and keep what happened, so that the two outcomes can be compared.
 
-Standard library only (tools/fuzz.py imports this).
+Standard library only (tools/fuzz/ imports this).
 """
 
 from __future__ import annotations
