@@ -300,6 +300,10 @@ impl Epoll {
 }
 
 /// The `(fd, events)` tuples, built straight into a list of their size.
+///
+/// Not inlined into the wait: its loop compiles tighter on its own (about
+/// two instructions per event, on `epoll-ready-1000`).
+#[inline(never)]
 fn build_events<'py>(py: Python<'py>, events: &[EpollEvent]) -> PyResult<Bound<'py, PyList>> {
     // `data` holds the descriptor as registered (the low 32 bits). The mask
     // is unsigned (EPOLLET is bit 31); as an i64 it goes through
