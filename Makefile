@@ -134,7 +134,7 @@ RELIABILITY = $(addprefix reliability/,test_reliability_signals.py test_reliabil
 .PHONY: fuzz
 fuzz: ## long differential fuzzing: 100,000 ops per API vs stock, then the coverage-guided atheris target for FUZZ_SECONDS (300)
 	cd tests && RSELECT_LONG=1 RSELECT_PRINT_FIGURES=1 $(PYTHON) -m pytest -q -s -p no:cacheprovider reliability/test_reliability_fuzz.py
-	fuzz/run.sh $(or $(FUZZ_SECONDS),300)
+	PY=$(PY) fuzz/run.sh $(or $(FUZZ_SECONDS),300)
 	.venv/bin/python tools/reliability_report.py
 
 .PHONY: stress

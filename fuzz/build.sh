@@ -18,10 +18,12 @@
 # feature exposes the portable kevent as rselect._rselect._testing.kevent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY311=${PY311:-$(.venvs/3.11/bin/python -c 'import sys; print(sys._base_executable)')}
+# The interpreter of the fuzz venv: the one of .venvs/$PY (make's PY, 3.11
+# by default), or BASE_PYTHON; made once (remove target/fuzz-venv to change it).
+BASE_PYTHON=${BASE_PYTHON:-$(".venvs/${PY:-3.11}/bin/python" -c 'import sys; print(sys._base_executable)')}
 VENV=target/fuzz-venv
 if [ ! -x "$VENV/bin/python" ]; then
-    "$PY311" -m venv "$VENV"
+    "$BASE_PYTHON" -m venv "$VENV"
 fi
 if ! "$VENV/bin/python" -c 'import atheris' 2>/dev/null; then
     "$VENV/bin/pip" install -q "atheris==3.0.0"
