@@ -83,7 +83,9 @@ impl Args<'_> {
     }
 
     /// Argument `i` as a descriptor, if it is an exact `int` that is one
-    /// (a negative value raises: not here).
+    /// (a negative value raises: not here). The raw-pointer twin of
+    /// `convert::exact_int_fildes`, which goes through PyO3's `extract`
+    /// (about twice the instructions of `PyLong_AsLongAndOverflow`).
     #[inline]
     pub fn fd(self, i: usize) -> Option<RawFd> {
         self.exact_int(i)
