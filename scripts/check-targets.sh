@@ -21,6 +21,11 @@ targets=("$@")
     x86_64-unknown-netbsd
     x86_64-unknown-illumos
     x86_64-pc-windows-msvc
+    # Linux with other C types than this machine's: 32-bit `long` and
+    # `rlim_t` (i686); musl's `time_t` (which Rust's libc deprecates naming).
+    # aarch64 (unsigned `char`) is compiled by `make wheels`.
+    i686-unknown-linux-gnu
+    x86_64-unknown-linux-musl
 )
 export PYO3_CROSS_PYTHON_VERSION=${PYO3_CROSS_PYTHON_VERSION:-3.11}
 # Windows needs no import library to type-check.

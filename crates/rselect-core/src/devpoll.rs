@@ -194,7 +194,8 @@ pub fn close(fd: RawFd) -> io::Result<()> {
 ///
 /// # Errors
 /// The `errno` of `getrlimit(2)`.
-#[allow(clippy::unnecessary_cast)] // `rlim_t` is `u64` on some systems only
+// `rlim_t` is `u64` on some systems only (32 bits on i686 glibc).
+#[allow(clippy::unnecessary_cast, clippy::cast_lossless)]
 pub fn nofile_limit() -> io::Result<Option<u64>> {
     let mut lim = libc::rlimit {
         rlim_cur: 0,

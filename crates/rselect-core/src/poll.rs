@@ -64,7 +64,9 @@ pub fn poll_ns(fds: &mut [PollFd], timeout_ns: Option<i64>) -> io::Result<usize>
             let (sec, nsec) = crate::time::ns_to_sec_nsec(ns.max(0));
             // SAFETY: `timespec` is plain old data; all-zero is a valid value.
             let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
-            ts.tv_sec = sec as libc::time_t;
+            // `as _`: the field's own type. libc deprecates naming
+            // `time_t` on musl, whose width changed in musl 1.2.
+            ts.tv_sec = sec as _;
             ts.tv_nsec = nsec as _;
             ts
         });

@@ -75,9 +75,11 @@ pub fn select(
     let (r, w, e) = (ptr(readfds), ptr(writefds), ptr(exceptfds));
     let mut tv = timeout.map(|Micros(us)| {
         let (sec, usec) = crate::time::us_to_timeval_parts(us);
+        // `as _`: the fields' own types (libc deprecates naming `time_t`
+        // and `suseconds_t` on musl, whose widths changed in musl 1.2).
         libc::timeval {
-            tv_sec: sec as libc::time_t,
-            tv_usec: usec as libc::suseconds_t,
+            tv_sec: sec as _,
+            tv_usec: usec as _,
         }
     });
     let tvp = tv
@@ -277,8 +279,8 @@ fn poll_entries(entries: &mut [Entry], timeout: Option<Micros>) -> io::Result<us
         Some(Micros(us)) => {
             let (sec, usec) = crate::time::us_to_timeval_parts(us);
             let ts = libc::timespec {
-                tv_sec: sec as libc::time_t,
-                tv_nsec: (usec * 1_000) as libc::c_long,
+                tv_sec: sec as _,
+                tv_nsec: (usec * 1_000) as _,
             };
             // SAFETY: as above; `ts` is a live timespec the kernel only
             // reads, and a null signal mask leaves the mask unchanged.

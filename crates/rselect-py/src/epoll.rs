@@ -2,7 +2,6 @@
 
 use std::cell::RefCell;
 use std::os::fd::{IntoRawFd, RawFd};
-use std::os::raw::c_long;
 
 use pyo3::exceptions::{PyMemoryError, PyOSError, PyValueError};
 use pyo3::prelude::*;
@@ -306,11 +305,11 @@ impl Epoll {
 #[inline(never)]
 fn build_events<'py>(py: Python<'py>, events: &[EpollEvent]) -> PyResult<Bound<'py, PyList>> {
     // `data` holds the descriptor as registered (the low 32 bits). The mask
-    // is unsigned (EPOLLET is bit 31); as an i64 it goes through
-    // PyLong_FromLong, the small-int cache included.
+    // is unsigned (EPOLLET is bit 31): an i64 keeps it positive where a C
+    // `long` is 32 bits.
     let pairs = events
         .iter()
-        .map(|ev| (ev.u64 as u32 as i32, c_long::from(ev.events)));
+        .map(|ev| (ev.u64 as u32 as i32, i64::from(ev.events)));
     crate::pairs::pair_list(py, FdInts::for_results(py), events.len(), pairs)
 }
 

@@ -131,7 +131,7 @@ impl<'py> FdInts<'py> {
     #[inline(always)]
     pub fn int(&mut self, fd: i32) -> PyResult<Bound<'py, PyAny>> {
         if !self.has_slot(fd) {
-            return crate::pairs::long(self.slots.py(), std::os::raw::c_long::from(fd));
+            return crate::pairs::long(self.slots.py(), i64::from(fd));
         }
         if let Some(int) = self.slots.get(fd) {
             return Ok(int);
@@ -143,7 +143,7 @@ impl<'py> FdInts<'py> {
     #[cold]
     #[inline(never)]
     fn make(&mut self, fd: i32) -> PyResult<Bound<'py, PyAny>> {
-        let int = crate::pairs::long(self.slots.py(), std::os::raw::c_long::from(fd))?;
+        let int = crate::pairs::long(self.slots.py(), i64::from(fd))?;
         self.slots.put(fd, &int);
         Ok(int)
     }

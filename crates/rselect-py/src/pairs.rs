@@ -14,9 +14,6 @@
 #![allow(unsafe_code)]
 
 #[cfg(unix)]
-use std::os::raw::c_long;
-
-#[cfg(unix)]
 use pyo3::exceptions::PySystemError;
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -48,7 +45,7 @@ pub fn pair_list<'py, I>(
     mut pairs: I,
 ) -> PyResult<Bound<'py, PyList>>
 where
-    I: Iterator<Item = (i32, c_long)>,
+    I: Iterator<Item = (i32, i64)>,
 {
     let size = ffi::Py_ssize_t::try_from(len)
         .map_err(|_| PySystemError::new_err("result list too long"))?;
@@ -78,11 +75,11 @@ fn new_pair<'py>(
     py: Python<'py>,
     ints: &mut Option<FdInts<'py>>,
     fd: i32,
-    events: c_long,
+    events: i64,
 ) -> PyResult<Bound<'py, PyAny>> {
     let fd = match ints.as_mut() {
         Some(ints) => ints.int(fd)?,
-        None => long(py, c_long::from(fd))?,
+        None => long(py, i64::from(fd))?,
     };
     let events = long(py, events)?;
     pair(py, fd, events)
@@ -138,7 +135,7 @@ impl<'py> KeptPairs<'py> {
         &mut self,
         ints: &mut Option<FdInts<'py>>,
         fd: i32,
-        events: c_long,
+        events: i64,
     ) -> PyResult<Bound<'py, PyAny>> {
         #[cfg(any(Py_GIL_DISABLED, feature = "abi3"))]
         {
@@ -190,7 +187,7 @@ impl<'py> KeptPairs<'py> {
         &mut self,
         ints: &mut Option<FdInts<'py>>,
         fd: i32,
-        events: c_long,
+        events: i64,
     ) -> PyResult<Bound<'py, PyAny>> {
         let tuple = new_pair(self.slots.py(), ints, fd, events)?;
         self.slots.put(fd, &tuple);
@@ -309,13 +306,20 @@ pub fn tuple_of_type<'py, const N: usize>(
         .call_method1(pyo3::intern!(py, "__new__"), (ty, items))
 }
 
-/// `PyLong_FromLong` (CPython's small ints included).
+/// A Python int (CPython's small ints included): `PyLong_FromLong` where a
+/// C `long` is 64 bits, `PyLong_FromLongLong` where it is 32 (i686, armv7
+/// Linux), so that an epoll mask with bit 31 set stays positive there too.
 #[cfg(unix)]
 #[inline]
-pub fn long(py: Python<'_>, value: c_long) -> PyResult<Bound<'_, PyAny>> {
-    // SAFETY: PyLong_FromLong returns a new reference or NULL with an
-    // exception set.
-    unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyLong_FromLong(value)) }
+pub fn long(py: Python<'_>, value: i64) -> PyResult<Bound<'_, PyAny>> {
+    // SAFETY: both return a new reference or NULL with an exception set.
+    unsafe {
+        #[cfg(target_pointer_width = "64")]
+        let int = ffi::PyLong_FromLong(value);
+        #[cfg(not(target_pointer_width = "64"))]
+        let int = ffi::PyLong_FromLongLong(value);
+        Bound::from_owned_ptr_or_err(py, int)
+    }
 }
 
 /// `PyTuple_SET_ITEM` (a macro, not in the limited API: the abi3 build calls

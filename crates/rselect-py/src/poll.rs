@@ -1,7 +1,6 @@
 //! `select.poll()` and poll objects.
 
 use std::os::fd::RawFd;
-use std::os::raw::c_long;
 
 use pyo3::exceptions::{PyKeyError, PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
@@ -287,6 +286,6 @@ fn ready_list<'py>(py: Python<'py>, fds: &[PollFd], count: usize) -> PyResult<Bo
     let ready = fds
         .iter()
         .filter(|p| p.revents != 0)
-        .map(|p| (p.fd, c_long::from(p.revents as u16)));
+        .map(|p| (p.fd, i64::from(p.revents as u16)));
     pairs::pair_list(py, FdInts::for_results(py), count, ready)
 }
