@@ -55,7 +55,11 @@ test-fast: ## pytest without the reliability runs, on $(PY) (whatever build is i
 # release builds. test-portable (which makes the test builds in
 # target/testing) comes before test-python: the bad input catalogue checks
 # devpoll/kqueue/kevent on them.
-test: check setup check-targets typecheck test-portable test-python conformance test-install test-instructions test-windows ## everything CI runs
+# The release wheels: `setup` builds the manylinux_2_17_x86_64 ones, the
+# very ones every step after it tests; wheels-cross and test-wheels-some
+# (after test-windows, whose wine setup they use) build and check the other
+# platforms' (see TEST_WHEEL_VERSIONS).
+test: check setup check-targets typecheck test-portable test-python conformance test-install test-instructions test-windows wheels-cross test-wheels-some ## everything CI runs
 	@echo "make test: all green"
 
 .PHONY: test-rust
@@ -63,7 +67,7 @@ test-rust: ## cargo tests of the core crate (the binding is tested from Python)
 	cargo test -p rselect-core --quiet
 
 .PHONY: check-targets
-check-targets: ## cargo check + clippy -D warnings for macOS, FreeBSD, NetBSD, illumos, Windows (installs rustup targets) and free-threaded 3.14t/3.15t
+check-targets: ## cargo check + clippy -D warnings for macOS, FreeBSD, NetBSD, illumos, Windows, i686 and musl Linux (installs rustup targets) and free-threaded 3.14t/3.15t
 	scripts/check-targets.sh
 	scripts/check-freethreaded.sh
 
@@ -111,6 +115,28 @@ conformance-full: ## conformance with the whole test_asyncio on every interprete
 .PHONY: test-windows
 test-windows: ## the Windows build under wine, python.org's CPython 3.10-3.13: core tests, tests_windows/, CLI, CPython's tests stock vs rselect
 	scripts/test-windows.sh
+
+.PHONY: wheels
+wheels: ## the release wheels this machine builds into dist/: manylinux2014 + musllinux_1_2 (x86_64, aarch64) and win_amd64 for CPython 3.10-3.15, and the sdist
+	scripts/build-wheels.sh
+
+.PHONY: test-wheels
+test-wheels: ## check dist/'s release set (after `make wheels`): files, metadata, auditwheel, DLLs, twine; run under wine, qemu-user, musl's loader
+	scripts/check-wheels.sh
+
+# In `make test`, within CI's 60 minutes: `setup` built the x86_64 glibc
+# wheels of every interpreter; the other platforms are built and checked for
+# the oldest and the newest CPython (about 3 minutes instead of 6.5;
+# docs/release.md). `make wheels test-wheels` builds and checks all 30.
+TEST_WHEEL_VERSIONS = 3.10 3.15
+.PHONY: wheels-cross
+wheels-cross:
+	VERSIONS="$(TEST_WHEEL_VERSIONS)" scripts/build-wheels.sh --sdist \
+	  manylinux-aarch64 musllinux-x86_64 musllinux-aarch64 win-amd64
+
+.PHONY: test-wheels-some
+test-wheels-some:
+	VERSIONS="$(TEST_WHEEL_VERSIONS)" scripts/check-wheels.sh
 
 .PHONY: test-install
 test-install: ## the built wheels, `pip install .` and the sdist, each into a fresh venv, then used

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # What a user installs, checked in fresh virtual environments:
-#   - the wheel `make setup` built for each interpreter (dist/), one venv each;
+#   - the release wheel of this machine (manylinux_2_17_x86_64) that `make
+#     setup` built into dist/ for each interpreter, one venv each;
 #   - `pip install .` (PEP 517: pip reads pyproject.toml, fetches maturin,
 #     builds from this checkout) into a venv of the first interpreter;
 #   - the sdist (`maturin sdist`), unpacked nowhere: pip builds it from
 #     scratch into a venv of the last interpreter.
-# Each venv then runs a smoke test: rselect.select on a real pipe, poll and
-# epoll on it, rselect.selectors, install()/uninstall(), the compiled module
-# built for this interpreter, and `python -m rselect info`.
+# Each venv then runs scripts/smoke-wheel.py (select, poll, epoll on a
+# socketpair, selectors, install()/uninstall(), the startup hook, the
+# compiled module built for this interpreter) and `python -m rselect info`.
 #
 #   scripts/check-install.sh [VERSION ...]     default: every interpreter
 #                                              scripts/setup.sh found
@@ -27,6 +28,7 @@ if [ ${#versions[@]} -eq 0 ]; then
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 
 base_of() {
     local venv_py
@@ -35,46 +37,12 @@ base_of() {
     "$venv_py" -c 'import sys; print(sys._base_executable)'
 }
 
-# smoke VENV HOW: the installed package works in that venv.
+# smoke VENV HOW: the installed package works in that venv
+# (scripts/smoke-wheel.py, the release workflow's smoke test), and its CLI.
 smoke() {
-    (cd "$work" && "$1/bin/python" - "$2" <<'PY'
-import os
-import sys
-import sysconfig
-
-import rselect
-import rselect._rselect as ext
-from rselect import selectors
-
-how = sys.argv[1]
-r, w = os.pipe()
-os.write(w, b"x")
-assert rselect.select([r], [w], [], 0) == ([r], [w], []), "select on a pipe"
-p = rselect.poll()
-p.register(r, rselect.POLLIN)
-assert p.poll(0) == [(r, rselect.POLLIN)], "poll on a pipe"
-if hasattr(rselect, "epoll"):
-    with rselect.epoll() as ep:
-        ep.register(r, rselect.EPOLLIN)
-        assert ep.poll(0) == [(r, rselect.EPOLLIN)], "epoll on a pipe"
-with selectors.DefaultSelector() as sel:
-    sel.register(r, selectors.EVENT_READ, "data")
-    [(key, events)] = sel.select(0)
-    assert (key.fd, key.data, events) == (r, "data", selectors.EVENT_READ), "selectors"
-rselect.install()
-import select
-
-assert select is ext and rselect.installed(), "install()"
-rselect.uninstall()
-assert not rselect.installed(), "uninstall()"
-pth = os.path.join(sysconfig.get_paths()["purelib"], "rselect-startup.pth")
-assert os.path.exists(pth), "the startup hook's .pth file was not installed"
-tag = f"cpython-{sys.version_info.major}{sys.version_info.minor}"
-assert tag in ext.__file__ or "abi3" in ext.__file__, ext.__file__
-print(f"check-install: Python {sys.version.split()[0]}: {how} OK ({os.path.basename(ext.__file__)})")
-PY
-    )
+    "$1/bin/python" scripts/smoke-wheel.py --version "$version"
     (cd "$work" && "$1/bin/python" -m rselect info > /dev/null)
+    echo "check-install: $2 OK"
 }
 
 fresh_venv() {
@@ -83,9 +51,8 @@ fresh_venv() {
 
 # The wheels of `make setup`, one fresh venv per interpreter.
 for v in "${versions[@]}"; do
-    tag=cp${v/./}
-    wheel=$(ls dist/rselect-*-"$tag"-*.whl dist/rselect-*-abi3-*.whl 2>/dev/null | head -n 1 || true)
-    [ -n "$wheel" ] || { echo "check-install: no wheel for $v in dist/ (run scripts/setup.sh)" >&2; exit 1; }
+    wheel=$(scripts/build-wheels.sh --find "$v" manylinux_2_17_x86_64) ||
+        { echo "check-install: run scripts/setup.sh" >&2; exit 1; }
     fresh_venv "$v" "$work/wheel-$v"
     "$work/wheel-$v/bin/pip" install -q "$wheel"
     smoke "$work/wheel-$v" "wheel $(basename "$wheel")"

@@ -2,6 +2,11 @@
 # CPython 3.14 / 3.15 on Debian 12, from Debian sid's binary packages.
 #
 #   scripts/python-sid.sh 3.14 [3.15 ...]    prints the interpreter path of each
+#   scripts/python-sid.sh --arch arm64 3.14 [3.15 ...]
+#                         the same for arm64, run by qemu-user: prints the
+#                         root of each; run its python as
+#                         qemu-aarch64-static -L ROOT ROOT/usr/bin/pythonX.Y
+#                         (the aarch64 wheels' smoke test, scripts/check-wheels.sh)
 #
 # Neither python.org nor a source package can be had here, and sid's python
 # needs glibc >= 2.38 (Debian 12 has 2.36). So each version goes into a
@@ -17,9 +22,17 @@
 # pip comes from sid's python3-pip-whl (print_pip_wheel below), because Debian
 # 12's ensurepip wheel is too old for 3.14.
 #
+# arm64 roots (in python-sid/arm64/X.Y, about 15 MB each) need no patchelf:
+# qemu's -L makes ROOT the root of every path the loader looks up. They have
+# no test package and no pip; Debian's qemu-user-static is installed when
+# missing (scripts/install-tools.sh).
+#
 # Only the path lines go to stdout; progress goes to stderr.
 set -euo pipefail
 
+arch=amd64
+if [ "${1:-}" = --arch ]; then arch=$2; shift 2; fi
+case $arch in amd64 | arm64) ;; *) echo "python-sid: --arch amd64 or arm64, not $arch" >&2; exit 2 ;; esac
 cache=${RSELECT_CACHE:-$HOME/.cache/rselect}/python-sid
 mirror=${RSELECT_SID_MIRROR:-http://deb.debian.org/debian}
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
@@ -37,8 +50,9 @@ ensure_patchelf() {
     "$(dirname "$0")/install-tools.sh" patchelf >&2
 }
 
-apt_state() {  # a private apt state holding sid's package lists
+apt_state() {  # a private apt state holding sid's package lists (of $arch)
     local d=$cache/apt
+    [ "$arch" = amd64 ] || d=$cache/apt-$arch
     mkdir -p "$d"/etc/sources.list.d "$d"/etc/preferences.d "$d"/etc/apt.conf.d \
         "$d"/lists/partial "$d"/archives/partial
     echo "deb [signed-by=$keyring] $mirror sid main" > "$d/etc/sources.list"
@@ -46,7 +60,7 @@ apt_state() {  # a private apt state holding sid's package lists
               -o "Dir::State=$d" -o "Dir::State::Lists=$d/lists"
               -o "Dir::Cache=$d" -o "Dir::Cache::Archives=$d/archives"
               -o "Dir::State::status=/dev/null" -o "Debug::NoLocking=1"
-              -o "APT::Architecture=amd64" -o "Acquire::Languages=none" -o "APT::Sandbox::User=root"
+              -o "APT::Architecture=$arch" -o "Acquire::Languages=none" -o "APT::Sandbox::User=root"
               -o "Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false"
               -o "Acquire::IndexTargets::deb::DEP-11-icons::DefaultEnabled=false"
               -o "Acquire::IndexTargets::deb::DEP-11-icons-small::DefaultEnabled=false")
@@ -85,6 +99,31 @@ build() {
     log "Python $v ready: $root/usr/bin/python$v ($("$root/usr/bin/python$v" -V))"
 }
 
+# An arm64 root: the interpreter and its stdlib, run under qemu-user, and
+# musl's loader (the musllinux aarch64 wheels' check).
+arm64_debs() { echo "${libs[*]} python$1 python$1-minimal libpython$1-minimal libpython$1-stdlib musl"; }
+build_arm64() {
+    local v=$1 root=$cache/arm64/$1 tmp
+    mkdir -p "$cache/arm64"
+    tmp=$(mktemp -d "$cache/arm64/.build-$v.XXXX")
+    trap 'rm -rf "$tmp"' RETURN
+    apt_state
+    log "downloading $(arm64_debs "$v" | wc -w) arm64 packages for Python $v"
+    # shellcheck disable=SC2046  # package names, one word each
+    (cd "$tmp" && apt-get "${APT_OPTS[@]}" -qq download $(arm64_debs "$v") >&2)
+    mkdir -p "$tmp/root"
+    for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$tmp/root"; done
+    # sid's packages put everything under /usr; the merged-/usr links
+    # (base-files') are what the loader's path /lib/ld-linux-aarch64.so.1 needs.
+    [ -e "$tmp/root/lib" ] || ln -s usr/lib "$tmp/root/lib"
+    rm -rf "$root"
+    mv "$tmp/root" "$root"
+    qemu-aarch64-static -L "$root" "$root/usr/bin/python$v" -c 'import ssl, ctypes, decimal, select, socket' \
+        || { log "arm64 Python $v from sid does not start under qemu"; rm -rf "$root"; return 1; }
+    arm64_debs "$v" > "$root/.rselect-packages"
+    log "arm64 Python $v ready: $root/usr/bin/python$v ($(qemu-aarch64-static -L "$root" "$root/usr/bin/python$v" -V))"
+}
+
 # The pip wheel that venvs of these interpreters are seeded with.
 print_pip_wheel() {
     ls "$cache/$1"/usr/share/python-wheels/pip-*.whl | head -n 1
@@ -93,6 +132,20 @@ print_pip_wheel() {
 if [ "${1:-}" = --pip-wheel ]; then print_pip_wheel "$2"; exit; fi
 
 mkdir -p "$cache"
+if [ "$arch" = arm64 ]; then
+    "$(dirname "$0")/install-tools.sh" --packages qemu-user-static >&2
+    for v in "$@"; do
+        root=$cache/arm64/$v
+        # Built before, from today's package list?
+        if [ "$(cat "$root/.rselect-packages" 2>/dev/null)" != "$(arm64_debs "$v")" ]; then
+            exec 9>"$cache/.lock"; flock 9
+            [ "$(cat "$root/.rselect-packages" 2>/dev/null)" = "$(arm64_debs "$v")" ] || build_arm64 "$v"
+            flock -u 9
+        fi
+        echo "$root"
+    done
+    exit 0
+fi
 for v in "$@"; do
     case $v in 3.1[4-9]) ;; *) log "only 3.14 and later come from sid (asked: $v)"; exit 2 ;; esac
     exe=$cache/$v/usr/bin/python$v

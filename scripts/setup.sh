@@ -5,7 +5,8 @@
 #   scripts/setup.sh --tools           only .venv (maturin, ruff), as `make lint` needs
 #
 # RSELECT_PROFILE=dev makes a debug build (`make dev`) into target/dev-wheels;
-# the default, release, builds into dist/.
+# the default, release, builds the release wheels of this platform into dist/
+# (scripts/build-wheels.sh manylinux-x86_64 on this machine).
 # Interpreters are looked up under pyenv, then as pythonX.Y on PATH; 3.14 and
 # later, when neither has them, come from Debian sid's binary packages
 # (scripts/python-sid.sh, cached outside the clone). A missing one is reported
@@ -71,16 +72,17 @@ for v in "${versions[@]}"; do
 done
 [ ${#interpreters[@]} -gt 0 ] || { echo "setup: no interpreter found" >&2; exit 1; }
 
-# One maturin call builds a wheel per interpreter (cargo reuses the core crate).
-args=()
-for item in "${interpreters[@]}"; do args+=(-i "${item#*:}"); done
-for item in "${interpreters[@]}"; do
-    v=${item%%:*}
-    rm -f "$out"/rselect-*-"cp${v/./}"-*.whl
-done
+# release: the release wheels of this machine's platform, made as `make
+# wheels` makes them (manylinux2014, by zig), so every test runs the wheel
+# that ships. dev: one maturin call, a debug wheel per interpreter.
+found=()
+for item in "${interpreters[@]}"; do found+=("${item%%:*}"); done
 if [ "$profile" = release ]; then
-    .venv/bin/maturin build --release "${args[@]}" -o "$out"
+    VERSIONS="${found[*]}" scripts/build-wheels.sh "manylinux-$(uname -m)"
 else
+    args=()
+    for item in "${interpreters[@]}"; do args+=(-i "${item#*:}"); done
+    for v in "${found[@]}"; do rm -f "$out"/rselect-*-"cp${v/./}"-*.whl; done
     .venv/bin/maturin build "${args[@]}" -o "$out"
 fi
 
@@ -89,9 +91,11 @@ for item in "${interpreters[@]}"; do
     venv=.venvs/$v
     [ -x "$venv/bin/python" ] || scripts/make-venv.sh "$py" "$venv"
     "$venv/bin/pip" install -q -r requirements-test.txt
-    tag=cp${v/./}
-    wheel=$(ls "$out"/rselect-*-"$tag"-*.whl 2>/dev/null | head -n 1)
-    [ -n "$wheel" ] || wheel=$(ls "$out"/rselect-*-abi3-*.whl | head -n 1)
+    if [ "$profile" = release ]; then
+        wheel=$(scripts/build-wheels.sh --find "$v" "manylinux_2_17_$(uname -m)")
+    else
+        wheel=$(find "$out" -name "rselect-*-cp${v/./}-*.whl" | head -n 1)
+    fi
     "$venv/bin/pip" install -q --force-reinstall --no-deps "$wheel"
     echo "$v $PWD/$venv/bin/python" >> .venvs/pythons.txt
     echo "setup: Python $v ready in $venv ($("$venv/bin/python" -c 'import sys; print(sys.version.split()[0])'), $profile build)"

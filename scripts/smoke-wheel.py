@@ -1,6 +1,6 @@
 """Smoke test of an installed rselect wheel (not of the checkout).
 
-    python scripts/smoke-wheel.py [--version X.Y.Z]
+    python scripts/smoke-wheel.py [--version X.Y.Z] [--run-prefix "CMD ARGS"]
 
 The release workflow (.github/workflows/release.yml) runs it on every runner
 after installing one wheel into a fresh virtual environment. Run as a file, its
@@ -10,12 +10,16 @@ built for this interpreter (no abi3, no `testing` feature), it has the same
 optional interfaces as the stock select module here, select() on a socketpair,
 poll/epoll/kqueue where they exist, selectors, install()/uninstall(), the
 startup hook's .pth file, and on a free-threaded build that importing it left
-the GIL disabled.
+the GIL disabled. Also run by scripts/check-install.sh (x86_64 wheels, fresh
+venvs) and scripts/check-wheels.sh (win_amd64 under wine, aarch64 under
+qemu-user: --run-prefix is then the qemu command its child process needs, as
+qemu-user cannot start a foreign executable on its own).
 """
 
 import argparse
 import os
 import select as stock
+import shlex
 import socket
 import subprocess
 import sys
@@ -36,6 +40,9 @@ def check(cond: bool, what: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--version", help="the version the wheel must report")
+    parser.add_argument(
+        "--run-prefix", default="", help="the command that runs this interpreter's child"
+    )
     args = parser.parse_args()
 
     checkout = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -91,7 +98,12 @@ def main() -> None:
     pth = os.path.join(sysconfig.get_paths()["purelib"], "rselect-startup.pth")
     check(os.path.exists(pth), f"no startup hook at {pth}")
     child = subprocess.run(
-        [sys.executable, "-c", "import rselect, sys; sys.exit(not rselect.installed())"],
+        [
+            *shlex.split(args.run_prefix),
+            sys.executable,
+            "-c",
+            "import rselect, sys; sys.exit(not rselect.installed())",
+        ],
         env={**os.environ, "RSELECT_INSTALL": "1"},
     )
     check(child.returncode == 0, "RSELECT_INSTALL=1 did not install rselect at startup")

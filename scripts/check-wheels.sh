@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# The release set that `make wheels` put in dist/, checked (`make test-wheels`).
+#
+#   scripts/check-wheels.sh               the whole set (after `make wheels`)
+#   VERSIONS="3.10 3.15" scripts/check-wheels.sh
+#                         only these CPythons' wheels must be there, and only
+#                         they are run (`make test`: see the Makefile)
+#
+# The pieces, each named in the summary, each a failure when it fails or
+# cannot run (never a silent skip):
+#   files          tools/check_wheels.py: the whole set is there and nothing
+#                  else; per wheel its metadata, files, extension module name,
+#                  `auditwheel show` policy (Linux) or imported DLLs (Windows);
+#                  `twine check --strict`
+#   win X.Y        each win_amd64 wheel for a Windows CPython this machine has
+#                  (3.10-3.13: scripts/windows-env.sh), installed into it by
+#                  pip and run under wine: scripts/smoke-wheel.py, then removed
+#   aarch64 X.Y    the manylinux_2_17_aarch64 wheels of 3.14 and 3.15 in a
+#                  fresh venv of Debian sid's arm64 CPython, under qemu-user
+#                  (scripts/python-sid.sh --arch arm64): scripts/smoke-wheel.py
+#   musl ARCH      every musllinux_1_2 wheel's extension module loaded by
+#                  Debian's musl 1.2 loader (`ld-musl-ARCH.so.1 --list`; the
+#                  arm64 one under qemu): each symbol it needs that is not
+#                  CPython's must resolve in musl (no musl CPython can be had
+#                  here to import it)
+# The x86_64 glibc wheels are the ones `make setup` installed: every test runs
+# them, and scripts/check-install.sh installs each into a fresh venv.
+# Runs after scripts/test-windows.sh, which leaves its own build installed in
+# the Windows CPythons: that build is put back after each wheel's run.
+# The pieces are functions that piece() calls: shellcheck cannot see that.
+# shellcheck disable=SC2317
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+here=$(pwd)
+env_sh=$here/scripts/windows-env.sh
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+read -r -a versions <<<"${VERSIONS:-3.10 3.11 3.12 3.13 3.14 3.15}"
+has() { [[ " ${versions[*]} " == *" $1 "* ]]; }
+t_start=$SECONDS
+summary=()
+failed=()
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+piece() {  # NAME COMMAND ...
+    local name=$1 t0=$SECONDS rc
+    shift
+    echo
+    echo "== $name"
+    "$@"
+    rc=$?
+    if [ $rc -eq 0 ]; then
+        summary+=("$(printf '  ok      %-16s %4d s' "$name" $((SECONDS - t0)))")
+    else
+        summary+=("$(printf '  FAILED  %-16s %4d s  (exit %d)' "$name" $((SECONDS - t0)) $rc)")
+        failed+=("$name")
+    fi
+}
+
+
+files() {
+    local expect=() line
+    while IFS= read -r line; do expect+=(--expect "$line"); done < <(scripts/build-wheels.sh --list)
+    .venv/bin/python tools/check_wheels.py "${expect[@]}" --versions "${versions[@]}"
+}
+
+win() {  # VERSION
+    local v=$1 whl site rc=0
+    whl=$(scripts/build-wheels.sh --find "$v" win_amd64) || return 1
+    "$env_sh" uninstall "$v" || return 1
+    "$env_sh" pip-install "$v" "$whl" || return 1
+    (cd /tmp && "$env_sh" python "$v" "$("$env_sh" winpath "$here/scripts/smoke-wheel.py")" \
+        --version "$version") | tr -d '\r' || rc=1
+    # Back to test-windows' state: its debug build of this checkout.
+    site=$("$env_sh" site-packages "$v")
+    rm -rf "$site"/rselect-*.dist-info
+    "$env_sh" uninstall "$v"
+    if [ -f target/windows/x86_64-pc-windows-gnu/debug/_rselect.dll ]; then
+        "$env_sh" install "$v" target/windows/x86_64-pc-windows-gnu/debug/_rselect.dll 2>/dev/null
+    fi
+    return $rc
+}
+
+aarch64() {  # VERSION (sid's)
+    local v=$1 whl root venv
+    whl=$(scripts/build-wheels.sh --find "$v" manylinux_2_17_aarch64) || return 1
+    root=$(scripts/python-sid.sh --arch arm64 "$v") || return 1
+    venv=$work/arm64-$v
+    qemu-aarch64-static -L "$root" "$root/usr/bin/python$v" -m venv --without-pip "$venv" || return 1
+    # This machine's pip installs it (pip under qemu would take minutes):
+    # the aarch64 wheel, chosen for that interpreter by pip's own tag rules.
+    .venv/bin/pip install -q --no-deps --no-index --only-binary=:all: \
+        --platform manylinux_2_17_aarch64 --python-version "$v" --implementation cp \
+        --abi "cp${v/./}" --target "$venv/lib/python$v/site-packages" "$whl" || return 1
+    qemu-aarch64-static -L "$root" "$venv/bin/python" scripts/smoke-wheel.py \
+        --version "$version" --run-prefix "qemu-aarch64-static -L $root"
+}
+
+musl() {  # ARCH
+    local arch=$1 loader run=() whl so out n=0 bad
+    case $arch in
+        x86_64)
+            scripts/install-tools.sh --packages musl || return 1
+            loader=/lib/ld-musl-x86_64.so.1 ;;
+        aarch64)
+            local root
+            root=$(scripts/python-sid.sh --arch arm64 3.15) || return 1
+            loader=$root/usr/lib/ld-musl-aarch64.so.1
+            run=(qemu-aarch64-static -L "$root") ;;
+    esac
+    [ -x "$loader" ] || { echo "no musl loader at $loader"; return 1; }
+    for v in "${versions[@]}"; do
+        whl=$(scripts/build-wheels.sh --find "$v" "musllinux_1_2_$arch") || return 1
+        rm -rf "$work/musl" && mkdir -p "$work/musl"
+        unzip -q -d "$work/musl" "$whl" 'rselect/_rselect.*.so' || return 1
+        so=$(ls "$work"/musl/rselect/_rselect.*.so)
+        out=$("${run[@]}" "$loader" --list "$so" 2>&1)
+        # The loader must map the libc the wheel names to itself, and every
+        # symbol left unresolved must be CPython's (Py*, _Py*).
+        bad=$(echo "$out" | grep -F 'Error' | grep -vE ': _?Py[A-Za-z0-9_]*: symbol not found$')
+        if ! echo "$out" | grep -qE "libc\.musl-$arch\.so\.1 => .*ld-musl-$arch\.so\.1" || [ -n "$bad" ]; then
+            echo "$out" | grep -v ': _\?Py'
+            echo "musl: $(basename "$whl") does not load in musl"
+            return 1
+        fi
+        echo "musl: $(basename "$whl"): libc resolved, $(echo "$out" | grep -c 'symbol not found') CPython symbols left for the interpreter"
+        n=$((n + 1))
+    done
+    echo "musl: $n wheels"
+}
+
+piece files files
+# The Windows CPythons of scripts/windows-env.sh; sid's arm64 ones.
+for v in 3.10 3.11 3.12 3.13; do has "$v" && piece "win $v" win "$v"; done
+for v in 3.14 3.15; do has "$v" && piece "aarch64 $v" aarch64 "$v"; done
+piece "musl x86_64" musl x86_64
+piece "musl aarch64" musl aarch64
+
+echo
+echo "== check-wheels summary"
+printf '%s\n' "${summary[@]}"
+total=$((SECONDS - t_start))
+echo "  total: ${total} s"
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "check-wheels: FAILED: ${failed[*]}"
+    exit 1
+fi
+echo "check-wheels: all green"
