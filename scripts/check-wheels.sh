@@ -12,9 +12,10 @@
 #                  else; per wheel its metadata, files, extension module name,
 #                  `auditwheel show` policy (Linux) or imported DLLs (Windows);
 #                  `twine check --strict`
+#   win setup      scripts/windows-env.sh setup (wine, python.org's CPythons)
 #   win X.Y        each win_amd64 wheel for a Windows CPython this machine has
-#                  (3.10-3.13: scripts/windows-env.sh), installed into it by
-#                  pip and run under wine: scripts/smoke-wheel.py, then removed
+#                  (3.10-3.13), installed into it by pip and run under wine:
+#                  scripts/smoke-wheel.py, then removed
 #   aarch64 X.Y    the manylinux_2_17_aarch64 wheels of 3.14 and 3.15 in a
 #                  fresh venv of Debian sid's arm64 CPython, under qemu-user
 #                  (scripts/python-sid.sh --arch arm64): scripts/smoke-wheel.py
@@ -55,6 +56,7 @@ piece() {  # NAME COMMAND ...
         summary+=("$(printf '  FAILED  %-16s %4d s  (exit %d)' "$name" $((SECONDS - t0)) $rc)")
         failed+=("$name")
     fi
+    return $rc
 }
 
 
@@ -130,8 +132,13 @@ musl() {  # ARCH
 }
 
 piece files files
-# The Windows CPythons of scripts/windows-env.sh; sid's arm64 ones.
-for v in 3.10 3.11 3.12 3.13; do has "$v" && piece "win $v" win "$v"; done
+# The Windows CPythons of scripts/windows-env.sh (set up when missing:
+# instant once done); sid's arm64 ones.
+win_versions=()
+for v in 3.10 3.11 3.12 3.13; do has "$v" && win_versions+=("$v"); done
+if [ ${#win_versions[@]} -gt 0 ] && piece "win setup" "$env_sh" setup "${win_versions[@]}"; then
+    for v in "${win_versions[@]}"; do piece "win $v" win "$v"; done
+fi
 for v in 3.14 3.15; do has "$v" && piece "aarch64 $v" aarch64 "$v"; done
 piece "musl x86_64" musl x86_64
 piece "musl aarch64" musl aarch64
