@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Type-check and lint the workspace for every platform we cannot run here:
 # `cargo check` and `cargo clippy -D warnings` (all targets: tests too) per
-# Rust target, with PyO3 configured for a CPython 3.11 of that platform.
+# Rust target, with PyO3 configured for a CPython 3.11 of that platform; and
+# with no arguments also `cargo check` with the oldest Rust allowed
+# (rust-version in Cargo.toml).
 #
 #   scripts/check-targets.sh [TARGET ...]      default: the list below
 #
@@ -11,7 +13,7 @@
 # CI (CI set, as .ci/run does) and not on a developer's machine. Any compile
 # error or clippy warning fails it everywhere.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(
@@ -51,6 +53,25 @@ for t in "${targets[@]}"; do
         failed+=("$t")
     fi
 done
+# The oldest Rust that Cargo.toml's rust-version allows, which is what
+# building the sdist needs (README, "Install"): cargo check on this machine's
+# target, in target/msrv, with the toolchain rustup installs (minimal profile).
+if [ $# -eq 0 ]; then
+    msrv=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
+    targets+=("rust-$msrv")
+    echo "== rust $msrv (rust-version): cargo check"
+    if ! rustup run "$msrv" rustc --version >/dev/null 2>&1 &&
+       ! rustup toolchain install "$msrv" --profile minimal >/dev/null 2>&1; then
+        echo "check-targets: SKIP rust-$msrv (the toolchain could not be installed now)"
+        skipped+=("rust-$msrv")
+    elif env -u PYO3_NO_PYTHON -u PYO3_CROSS_PYTHON_VERSION \
+            cargo "+$msrv" check --workspace --all-targets --target-dir target/msrv --quiet; then
+        echo "check-targets: OK rust-$msrv"
+    else
+        echo "check-targets: FAILED rust-$msrv"
+        failed+=("rust-$msrv")
+    fi
+fi
 echo "check-targets: ${#targets[@]} targets, ${#failed[@]} failed${failed:+ (${failed[*]})}, ${#skipped[@]} skipped${skipped:+ (${skipped[*]})}"
 [ ${#failed[@]} -eq 0 ] || exit 1
 case ${CI:-} in
