@@ -37,27 +37,11 @@ env_sh=$here/scripts/windows-env.sh
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 read -r -a versions <<<"${VERSIONS:-3.10 3.11 3.12 3.13 3.14 3.15}"
 has() { [[ " ${versions[*]} " == *" $1 "* ]]; }
-t_start=$SECONDS
-summary=()
-failed=()
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-piece() {  # NAME COMMAND ...
-    local name=$1 t0=$SECONDS rc
-    shift
-    echo
-    echo "== $name"
-    "$@"
-    rc=$?
-    if [ $rc -eq 0 ]; then
-        summary+=("$(printf '  ok      %-16s %4d s' "$name" $((SECONDS - t0)))")
-    else
-        summary+=("$(printf '  FAILED  %-16s %4d s  (exit %d)' "$name" $((SECONDS - t0)) $rc)")
-        failed+=("$name")
-    fi
-    return $rc
-}
+# shellcheck source=scripts/pieces.sh
+. "$here/scripts/pieces.sh"
 
 
 files() {
@@ -80,7 +64,7 @@ win() {  # VERSION
     if [ -f target/windows/x86_64-pc-windows-gnu/debug/_rselect.dll ]; then
         "$env_sh" install "$v" target/windows/x86_64-pc-windows-gnu/debug/_rselect.dll 2>/dev/null
     fi
-    return $rc
+    return "$rc"
 }
 
 aarch64() {  # VERSION (sid's)
@@ -143,13 +127,4 @@ for v in 3.14 3.15; do has "$v" && piece "aarch64 $v" aarch64 "$v"; done
 piece "musl x86_64" musl x86_64
 piece "musl aarch64" musl aarch64
 
-echo
-echo "== check-wheels summary"
-printf '%s\n' "${summary[@]}"
-total=$((SECONDS - t_start))
-echo "  total: ${total} s"
-if [ ${#failed[@]} -gt 0 ]; then
-    echo "check-wheels: FAILED: ${failed[*]}"
-    exit 1
-fi
-echo "check-wheels: all green"
+pieces_finish "check-wheels summary" check-wheels

@@ -35,44 +35,11 @@ versions=("$@")
 rust_target=x86_64-pc-windows-gnu
 target_dir=target/windows
 env_sh=$here/scripts/windows-env.sh
-t_start=$SECONDS
-summary=()
-failed=()
 
-# piece NAME COMMAND ...: run it, record ok/FAILED and its time.
-piece() {
-    local name=$1 t0=$SECONDS rc
-    shift
-    echo
-    echo "== $name"
-    "$@"
-    rc=$?
-    if [ $rc -eq 0 ]; then
-        summary+=("$(printf '  ok      %-28s %4d s' "$name" $((SECONDS - t0)))")
-    else
-        summary+=("$(printf '  FAILED  %-28s %4d s  (exit %d)' "$name" $((SECONDS - t0)) $rc)")
-        failed+=("$name")
-    fi
-    return $rc
-}
-
-not_run() {  # NAME REASON
-    summary+=("$(printf '  FAILED  %-28s    - s  (not run: %s)' "$1" "$2")")
-    failed+=("$1")
-}
-
+# shellcheck source=scripts/pieces.sh
+. "$here/scripts/pieces.sh"
 finish() {
-    local total=$((SECONDS - t_start))
-    echo
-    echo "== test-windows summary (wine $(wine --version 2>/dev/null | sed 's/^wine-//'), Windows CPython ${versions[*]})"
-    printf '%s\n' "${summary[@]}"
-    echo "  total: ${total} s ($((total / 60)) min $((total % 60)) s)"
-    if [ ${#failed[@]} -gt 0 ]; then
-        echo "test-windows: FAILED: ${failed[*]}"
-        exit 1
-    fi
-    echo "test-windows: all green"
-    exit 0
+    pieces_finish "test-windows summary (wine $(wine --version 2>/dev/null | sed 's/^wine-//'), Windows CPython ${versions[*]})" test-windows
 }
 
 # ---------------------------------------------------------------- pieces

@@ -210,6 +210,8 @@ def main() -> int:
 
     version = workspace_version()
     fail = Failures()
+    for v in args.versions:
+        fail.check(v in VERSIONS, f"--versions {v}: the release set is CPython {VERSIONS}")
     tmp = Path(tempfile.mkdtemp())
     wheels = sorted(args.dist.glob("rselect-*.whl"))
     sdists = sorted(args.dist.glob("rselect-*.tar.gz"))
