@@ -24,7 +24,8 @@
 # One wheel per CPython in VERSIONS (default 3.10 to 3.15; docs/abi3.md says
 # why per version, not abi3): `-i pythonX.Y` by name, so no interpreter is
 # needed, for any platform: maturin configures PyO3 from the sysconfig data
-# it carries for each target (PYO3_CROSS_PYTHON_VERSION in effect).
+# it carries for each target and version (for x86_64 it asks a pythonX.Y on
+# PATH instead when there is one: the tools venv's python3.11).
 # Release profile, default features only: never `testing`, never `abi3`.
 #
 # What it needs, each installed when missing and cached outside the clone:
