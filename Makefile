@@ -144,12 +144,13 @@ test-install: ## the built wheels, `pip install .` and the sdist, each into a fr
 	scripts/check-install.sh
 
 .PHONY: lint
-lint: tools ## rustfmt, clippy -D warnings, cargo doc -D warnings, ruff
+lint: tools ## rustfmt, clippy -D warnings, cargo doc -D warnings, ruff, shellcheck + actionlint
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 	.venv/bin/ruff check python tests tests_portable tests_windows tools benches
 	.venv/bin/ruff format --check python tests tests_portable tests_windows tools benches
+	scripts/lint-shell.sh
 
 # The long reliability runs, on one interpreter (PY).
 RELIABILITY = $(addprefix reliability/,test_reliability_signals.py test_reliability_fork.py \

@@ -22,9 +22,11 @@ cd "$(dirname "$0")/.."
 versions=("$@")
 if [ ${#versions[@]} -eq 0 ]; then
     mapfile -t versions < <(awk '{print $1}' .venvs/pythons.txt)
-    for v in $(cat .venvs/missing.txt 2>/dev/null); do
-        echo "check-install: interpreter MISSING for Python $v (reported by setup)" >&2
-    done
+    if [ -f .venvs/missing.txt ]; then
+        while read -r v; do
+            echo "check-install: interpreter MISSING for Python $v (reported by setup)" >&2
+        done < .venvs/missing.txt
+    fi
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

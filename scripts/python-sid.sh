@@ -126,7 +126,7 @@ build_arm64() {
 
 # The pip wheel that venvs of these interpreters are seeded with.
 print_pip_wheel() {
-    ls "$cache/$1"/usr/share/python-wheels/pip-*.whl | head -n 1
+    compgen -G "$cache/$1/usr/share/python-wheels/pip-*.whl" | head -n 1
 }
 
 if [ "${1:-}" = --pip-wheel ]; then print_pip_wheel "$2"; exit; fi

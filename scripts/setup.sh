@@ -33,10 +33,10 @@ find_python() {
     local v=$1 root d
     if command -v pyenv >/dev/null 2>&1; then
         root=$(pyenv root)
-        for d in $(ls -d "$root"/versions/"$v".* 2>/dev/null | sort -V -r); do
+        while read -r d; do
             case "$d" in *[a-z]*/versions/*[a-z]*) continue ;; esac  # no -dev/t builds
             if [ -x "$d/bin/python3" ]; then echo "$d/bin/python3"; return; fi
-        done
+        done < <(compgen -G "$root/versions/$v.*" | sort -V -r)
     fi
     if command -v "python$v" >/dev/null 2>&1; then command -v "python$v"; return; fi
     case $v in 3.1[4-9]) scripts/python-sid.sh "$v" || true ;; esac
