@@ -241,8 +241,9 @@ def main() -> int:
     for w in wheels:
         fail.check(w in seen, f"{w.name}: not in the release set (remove it from {args.dist})")
     if fail.check(len(sdists) == 1, f"{len(sdists)} sdists in {args.dist}"):
+        before = len(fail.items)
         check_sdist(sdists[0], version, fail)
-        rows.append((sdists[0].name, "sdist", sdists[0].stat().st_size, True))
+        rows.append((sdists[0].name, "sdist", sdists[0].stat().st_size, len(fail.items) == before))
     twine = subprocess.run(
         [
             str(Path(sys.executable).parent / "twine"),
