@@ -121,7 +121,7 @@ wheels: ## the release wheels this machine builds into dist/: manylinux2014 + mu
 	scripts/build-wheels.sh
 
 .PHONY: test-wheels
-test-wheels: ## check dist/'s release set (after `make wheels`): files, metadata, auditwheel, DLLs, twine; run under wine, qemu-user, musl's loader
+test-wheels: ## check dist/'s release set (after `make wheels`): files, metadata, auditwheel, DLLs, twine; run under wine, qemu-user, in musl CPythons built here, musl's loader
 	scripts/check-wheels.sh
 
 # In `make test`, within CI's 60 minutes: `setup` built the x86_64 glibc

@@ -6,6 +6,7 @@
 #   scripts/build-wheels.sh --find X.Y WHEEL_TAG
 #                         the path of that wheel in dist/ (fails if none): how
 #                         setup.sh, check-install.sh and check-wheels.sh find it
+#   scripts/build-wheels.sh --version   the version the wheels carry (Cargo.toml)
 #
 # PLATFORM (default: all five, and then --sdist is implied):
 #   manylinux-x86_64    manylinux2014 = manylinux_2_17 (glibc 2.17): maturin
@@ -32,7 +33,8 @@
 # maturin and ziglang in .venv (requirements-dev.txt, scripts/setup.sh
 # --tools), the rustup target of each platform, and for win-amd64 the MinGW
 # Debian package (scripts/install-tools.sh). The wheels of the platforms
-# built are replaced in dist/; others there are left alone.
+# built are replaced in dist/; others there are left alone, but rselect files
+# of another version are removed: dist/ holds one version's release set.
 # `scripts/setup.sh` builds its release wheels (the ones every test installs)
 # with this script's manylinux-x86_64, so the wheels tested are the wheels
 # shipped. Prints each wheel with its size.
@@ -40,9 +42,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 all_platforms=(manylinux-x86_64 manylinux-aarch64 musllinux-x86_64 musllinux-aarch64 win-amd64)
+# [workspace.package]'s, the first `version =` line of Cargo.toml.
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+if [ "${1:-}" = --version ]; then echo "$version"; exit 0; fi
 # The wheel of CPython X.Y with that platform tag (or the tag's end: a
 # manylinux2014 wheel's file name carries both its tags).
-wheel_glob() { echo "dist/rselect-*-cp${1/./}-cp${1/./}-*$2.whl"; }
+wheel_glob() { echo "dist/rselect-$version-cp${1/./}-cp${1/./}-*$2.whl"; }
 if [ "${1:-}" = --find ]; then
     # shellcheck disable=SC2046  # the glob is meant to expand
     ls $(wheel_glob "$2" "$3") 2>/dev/null || { echo "build-wheels: no $3 wheel for $2 in dist/" >&2; exit 1; }
@@ -106,6 +111,8 @@ fi
 # maturin runs zig as `python3 -m ziglang` from the first python3 on PATH.
 export PATH=$PWD/.venv/bin:$PATH
 mkdir -p dist
+find dist -maxdepth 1 -name 'rselect-*' ! -name "rselect-$version-*.whl" \
+    ! -name "rselect-$version.tar.gz" -print -delete | sed 's/^/build-wheels: removed /'
 
 t0=$SECONDS
 for p in "${platforms[@]}"; do
@@ -136,7 +143,7 @@ for p in "${platforms[@]}"; do
     esac
 done
 if $sdist; then
-    rm -f dist/rselect-*.tar.gz
+    rm -f "dist/rselect-$version.tar.gz"
     maturin sdist -o dist
 fi
 
@@ -149,5 +156,6 @@ for p in "${platforms[@]}"; do
     done
 done
 if $sdist; then
-    for s in dist/rselect-*.tar.gz; do printf '  %-78s %8d bytes\n' "$(basename "$s")" "$(stat -c %s "$s")"; done
+    s=dist/rselect-$version.tar.gz
+    printf '  %-78s %8d bytes\n' "$(basename "$s")" "$(stat -c %s "$s")"
 fi

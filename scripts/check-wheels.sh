@@ -19,11 +19,17 @@
 #   aarch64 X.Y    the manylinux_2_17_aarch64 wheels of 3.14 and 3.15 in a
 #                  fresh venv of Debian sid's arm64 CPython, under qemu-user
 #                  (scripts/python-sid.sh --arch arm64): scripts/smoke-wheel.py
+#   musl CPython X.Y
+#                  the musllinux_1_2_x86_64 wheels of 3.11 and 3.13 in a fresh
+#                  venv of CPython built with musl from Debian's source
+#                  (scripts/python-musl.sh): scripts/smoke-wheel.py, then
+#                  CPython's tests of select, poll, epoll, selectors and the
+#                  selector event loop, stock vs rselect (tools/conformance.py)
 #   musl ARCH      every musllinux_1_2 wheel's extension module loaded by
 #                  Debian's musl 1.2 loader (`ld-musl-ARCH.so.1 --list`; the
 #                  arm64 one under qemu): each symbol it needs that is not
-#                  CPython's must resolve in musl (no musl CPython can be had
-#                  here to import it)
+#                  CPython's must resolve in musl (for the versions and the
+#                  architecture no musl CPython here can import)
 # The x86_64 glibc wheels are the ones `make setup` installed: every test runs
 # them, and scripts/check-install.sh installs each into a fresh venv.
 # Runs after scripts/test-windows.sh, which leaves its own build installed in
@@ -34,7 +40,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 here=$(pwd)
 env_sh=$here/scripts/windows-env.sh
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+version=$(scripts/build-wheels.sh --version)
 read -r -a versions <<<"${VERSIONS:-3.10 3.11 3.12 3.13 3.14 3.15}"
 has() { [[ " ${versions[*]} " == *" $1 "* ]]; }
 work=$(mktemp -d)
@@ -67,19 +73,39 @@ win() {  # VERSION
     return "$rc"
 }
 
+# A wheel for another platform, into the site-packages of a venv whose
+# interpreter this machine's pip cannot run (or would run for minutes under
+# qemu): the host's pip installs it, chosen by pip's own tag rules for that
+# platform and CPython.
+install_foreign() {  # WHEEL PLATFORM_TAG VERSION VENV
+    .venv/bin/pip install -q --no-deps --no-index --only-binary=:all: \
+        --platform "$2" --python-version "$3" --implementation cp \
+        --abi "cp${3/./}" --target "$4/lib/python$3/site-packages" "$1"
+}
+
 aarch64() {  # VERSION (sid's)
     local v=$1 whl root venv
     whl=$(scripts/build-wheels.sh --find "$v" manylinux_2_17_aarch64) || return 1
     root=$(scripts/python-sid.sh --arch arm64 "$v") || return 1
     venv=$work/arm64-$v
     qemu-aarch64-static -L "$root" "$root/usr/bin/python$v" -m venv --without-pip "$venv" || return 1
-    # This machine's pip installs it (pip under qemu would take minutes):
-    # the aarch64 wheel, chosen for that interpreter by pip's own tag rules.
-    .venv/bin/pip install -q --no-deps --no-index --only-binary=:all: \
-        --platform manylinux_2_17_aarch64 --python-version "$v" --implementation cp \
-        --abi "cp${v/./}" --target "$venv/lib/python$v/site-packages" "$whl" || return 1
+    install_foreign "$whl" manylinux_2_17_aarch64 "$v" "$venv" || return 1
     qemu-aarch64-static -L "$root" "$venv/bin/python" scripts/smoke-wheel.py \
         --version "$version" --run-prefix "qemu-aarch64-static -L $root"
+}
+
+# CPython's own tests that musl_cpython runs, stock select vs the wheel.
+MUSL_SUITES=(test_select test_poll test_epoll test_selectors test_asyncio_selector)
+musl_cpython() {  # VERSION (one scripts/python-musl.sh builds)
+    local v=$1 whl py venv
+    whl=$(scripts/build-wheels.sh --find "$v" musllinux_1_2_x86_64) || return 1
+    py=$(scripts/python-musl.sh "$v") || return 1
+    venv=$work/musl-$v
+    "$py" -m venv --without-pip "$venv" || return 1
+    install_foreign "$whl" musllinux_1_2_x86_64 "$v" "$venv" || return 1
+    (cd /tmp && "$venv/bin/python" "$here/scripts/smoke-wheel.py" --version "$version") || return 1
+    .venv/bin/python tools/conformance.py --python "$venv/bin/python" \
+        "${MUSL_SUITES[@]/#/--suite=}"
 }
 
 musl() {  # ARCH
@@ -124,6 +150,7 @@ if [ ${#win_versions[@]} -gt 0 ] && piece "win setup" "$env_sh" setup "${win_ver
     for v in "${win_versions[@]}"; do piece "win $v" win "$v"; done
 fi
 for v in 3.14 3.15; do has "$v" && piece "aarch64 $v" aarch64 "$v"; done
+for v in 3.11 3.13; do has "$v" && piece "musl CPython $v" musl_cpython "$v"; done
 piece "musl x86_64" musl x86_64
 piece "musl aarch64" musl aarch64
 

@@ -13,8 +13,7 @@
 # private root with sid's own libc and the libraries the interpreter and its
 # extension modules link, unpacked with `dpkg-deb -x` (nothing is installed on
 # the machine), and patchelf points the executable at that root's loader and
-# libraries. apt runs with its own sources list, lists and cache directories,
-# so the machine's apt configuration is never read nor written.
+# libraries. apt runs on a private state (scripts/debian-apt.sh).
 #
 # Cached outside the clone: ${RSELECT_CACHE:-~/.cache/rselect}/python-sid/X.Y,
 # built once per machine (about 20 MB and half a minute per version). The
@@ -34,8 +33,6 @@ arch=amd64
 if [ "${1:-}" = --arch ]; then arch=$2; shift 2; fi
 case $arch in amd64 | arm64) ;; *) echo "python-sid: --arch amd64 or arm64, not $arch" >&2; exit 2 ;; esac
 cache=${RSELECT_CACHE:-$HOME/.cache/rselect}/python-sid
-mirror=${RSELECT_SID_MIRROR:-http://deb.debian.org/debian}
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 
 # What the interpreter, its stdlib extension modules and CPython's test
 # package need at run time (sid's names).
@@ -50,25 +47,12 @@ ensure_patchelf() {
     "$(dirname "$0")/install-tools.sh" patchelf >&2
 }
 
+# shellcheck source=scripts/debian-apt.sh
+. "$(dirname "$0")/debian-apt.sh"
 apt_state() {  # a private apt state holding sid's package lists (of $arch)
     local d=$cache/apt
     [ "$arch" = amd64 ] || d=$cache/apt-$arch
-    mkdir -p "$d"/etc/sources.list.d "$d"/etc/preferences.d "$d"/etc/apt.conf.d \
-        "$d"/lists/partial "$d"/archives/partial
-    echo "deb [signed-by=$keyring] $mirror sid main" > "$d/etc/sources.list"
-    APT_OPTS=(-o "Dir::Etc=$d/etc" -o "Dir::Etc::Parts=$d/etc/apt.conf.d"
-              -o "Dir::State=$d" -o "Dir::State::Lists=$d/lists"
-              -o "Dir::Cache=$d" -o "Dir::Cache::Archives=$d/archives"
-              -o "Dir::State::status=/dev/null" -o "Debug::NoLocking=1"
-              -o "APT::Architecture=$arch" -o "Acquire::Languages=none" -o "APT::Sandbox::User=root"
-              -o "Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false"
-              -o "Acquire::IndexTargets::deb::DEP-11-icons::DefaultEnabled=false"
-              -o "Acquire::IndexTargets::deb::DEP-11-icons-small::DefaultEnabled=false")
-    # Lists younger than a day are reused.
-    if [ -z "$(find "$d/lists" -maxdepth 1 -name '*_Packages*' -mmin -1440 2>/dev/null)" ]; then
-        log "fetching sid's package lists"
-        apt-get "${APT_OPTS[@]}" -qq update >&2
-    fi
+    private_apt "$d" "$arch" "deb sid"
 }
 
 build() {
