@@ -11,7 +11,7 @@
 #       ${RSELECT_DEBIAN_MIRROR:-http://deb.debian.org/debian}, component
 #       main, checked against Debian's archive keyring.
 private_apt() {
-    local d=$1 arch=$2 line mirror=${RSELECT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+    local d=$1 arch=$2 line type suite mirror=${RSELECT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
     shift 2
     mkdir -p "$d"/etc/sources.list.d "$d"/etc/preferences.d "$d"/etc/apt.conf.d \
         "$d"/lists/partial "$d"/archives/partial
