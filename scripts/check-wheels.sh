@@ -16,8 +16,9 @@
 #   win X.Y        each win_amd64 wheel for a Windows CPython this machine has
 #                  (3.10-3.13), installed into it by pip and run under wine:
 #                  scripts/smoke-wheel.py, then removed
-#   aarch64 X.Y    the manylinux_2_17_aarch64 wheels of 3.14 and 3.15 in a
-#                  fresh venv of Debian sid's arm64 CPython, under qemu-user
+#   aarch64 X.Y    the manylinux_2_17_aarch64 wheels of 3.11, 3.13, 3.14 and
+#                  3.15 (Debian has no 3.10 nor 3.12) in a fresh venv of
+#                  Debian's arm64 CPython, under qemu-user
 #                  (scripts/python-sid.sh --arch arm64): scripts/smoke-wheel.py
 #   musl CPython X.Y
 #                  the musllinux_1_2_x86_64 wheels of 3.11 and 3.13 in a fresh
@@ -83,7 +84,7 @@ install_foreign() {  # WHEEL PLATFORM_TAG VERSION VENV
         --abi "cp${3/./}" --target "$4/lib/python$3/site-packages" "$1"
 }
 
-aarch64() {  # VERSION (sid's)
+aarch64() {  # VERSION (one of Debian's arm64 CPythons)
     local v=$1 whl root venv
     whl=$(scripts/build-wheels.sh --find "$v" manylinux_2_17_aarch64) || return 1
     root=$(scripts/python-sid.sh --arch arm64 "$v") || return 1
@@ -143,13 +144,13 @@ musl() {  # ARCH
 
 piece files files
 # The Windows CPythons of scripts/windows-env.sh (set up when missing:
-# instant once done); sid's arm64 ones.
+# instant once done); Debian's arm64 ones.
 win_versions=()
 for v in 3.10 3.11 3.12 3.13; do has "$v" && win_versions+=("$v"); done
 if [ ${#win_versions[@]} -gt 0 ] && piece "win setup" "$env_sh" setup "${win_versions[@]}"; then
     for v in "${win_versions[@]}"; do piece "win $v" win "$v"; done
 fi
-for v in 3.14 3.15; do has "$v" && piece "aarch64 $v" aarch64 "$v"; done
+for v in 3.11 3.13 3.14 3.15; do has "$v" && piece "aarch64 $v" aarch64 "$v"; done
 for v in 3.11 3.13; do has "$v" && piece "musl CPython $v" musl_cpython "$v"; done
 piece "musl x86_64" musl x86_64
 piece "musl aarch64" musl aarch64

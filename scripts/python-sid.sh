@@ -2,9 +2,11 @@
 # CPython 3.14 / 3.15 on Debian 12, from Debian sid's binary packages.
 #
 #   scripts/python-sid.sh 3.14 [3.15 ...]    prints the interpreter path of each
-#   scripts/python-sid.sh --arch arm64 3.14 [3.15 ...]
-#                         the same for arm64, run by qemu-user: prints the
-#                         root of each; run its python as
+#   scripts/python-sid.sh --arch arm64 3.11|3.13|3.14|3.15 ...
+#                         Debian's arm64 CPython, run by qemu-user: 3.11 from
+#                         bookworm, 3.13 from trixie, 3.14 and later from sid
+#                         (Debian has no 3.10 nor 3.12). Prints the root of
+#                         each; run its python as
 #                         qemu-aarch64-static -L ROOT ROOT/usr/bin/pythonX.Y
 #                         (the aarch64 wheels' smoke test, scripts/check-wheels.sh)
 #
@@ -21,10 +23,13 @@
 # pip comes from sid's python3-pip-whl (print_pip_wheel below), because Debian
 # 12's ensurepip wheel is too old for 3.14.
 #
-# arm64 roots (in python-sid/arm64/X.Y, about 15 MB each) need no patchelf:
-# qemu's -L makes ROOT the root of every path the loader looks up. They have
-# no test package and no pip; Debian's qemu-user-static is installed when
-# missing (scripts/install-tools.sh).
+# arm64 roots (in python-sid/arm64/X.Y, 70 to 140 MB each: bookworm's pulls
+# in perl, through mailcap) need no patchelf:
+# qemu's -L makes ROOT the root of every path the loader looks up. Each holds
+# the interpreter, its stdlib and musl, with everything they depend on in
+# their suite, as apt resolves it (so no list of library names per suite).
+# They have no test package and no pip; Debian's qemu-user-static is
+# installed when missing (scripts/install-tools.sh).
 #
 # Only the path lines go to stdout; progress goes to stderr.
 set -euo pipefail
@@ -49,10 +54,10 @@ ensure_patchelf() {
 
 # shellcheck source=scripts/debian-apt.sh
 . "$(dirname "$0")/debian-apt.sh"
-apt_state() {  # a private apt state holding sid's package lists (of $arch)
-    local d=$cache/apt
-    [ "$arch" = amd64 ] || d=$cache/apt-$arch
-    private_apt "$d" "$arch" "deb sid"
+apt_state() {  # [SUITE]: a private apt state holding SUITE's (sid's) package lists of $arch
+    local suite=${1:-sid} d=$cache/apt
+    [ "$arch" = amd64 ] || d=$cache/apt-$arch-$suite
+    private_apt "$d" "$arch" "deb $suite"
 }
 
 build() {
@@ -85,26 +90,43 @@ build() {
 
 # An arm64 root: the interpreter and its stdlib, run under qemu-user, and
 # musl's loader (the musllinux aarch64 wheels' check).
-arm64_debs() { echo "${libs[*]} python$1 python$1-minimal libpython$1-minimal libpython$1-stdlib musl"; }
+arm64_suite() {
+    case $1 in
+        3.11) echo bookworm ;;
+        3.13) echo trixie ;;
+        3.1[4-9]) echo sid ;;
+        *) log "no arm64 CPython $1 in Debian (3.11, 3.13, 3.14 and later)"; return 2 ;;
+    esac
+}
+arm64_request() {  # what a root is built from: the marker of a cached one
+    local suite
+    suite=$(arm64_suite "$1") || return
+    echo "$suite: python$1 libpython$1-stdlib musl"
+}
 build_arm64() {
-    local v=$1 root=$cache/arm64/$1 tmp
+    local v=$1 suite root=$cache/arm64/$1 tmp debs
+    suite=$(arm64_suite "$v")
     mkdir -p "$cache/arm64"
     tmp=$(mktemp -d "$cache/arm64/.build-$v.XXXX")
     trap 'rm -rf "$tmp"' RETURN
-    apt_state
-    log "downloading $(arm64_debs "$v" | wc -w) arm64 packages for Python $v"
-    # shellcheck disable=SC2046  # package names, one word each
-    (cd "$tmp" && apt-get "${APT_OPTS[@]}" -qq download $(arm64_debs "$v") >&2)
+    apt_state "$suite"
+    # Every package these depend on, recursively (Depends and Pre-Depends;
+    # "<name>" lines are virtual packages, provided by one that is listed).
+    mapfile -t debs < <(apt-cache "${APT_OPTS[@]}" depends --recurse --no-recommends \
+        --no-suggests --no-conflicts --no-breaks --no-replaces --no-enhances \
+        "python$v" "libpython$v-stdlib" musl | grep -E '^[a-z0-9]' | sort -u)
+    log "downloading ${#debs[@]} arm64 packages of $suite for Python $v"
+    (cd "$tmp" && apt-get "${APT_OPTS[@]}" -qq download "${debs[@]}" >&2)
     mkdir -p "$tmp/root"
     for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$tmp/root"; done
-    # sid's packages put everything under /usr; the merged-/usr links
-    # (base-files') are what the loader's path /lib/ld-linux-aarch64.so.1 needs.
+    # The merged-/usr links (base-files') that the loader's path
+    # /lib/ld-linux-aarch64.so.1 needs, where the packages put it in /usr.
     [ -e "$tmp/root/lib" ] || ln -s usr/lib "$tmp/root/lib"
     rm -rf "$root"
     mv "$tmp/root" "$root"
     qemu-aarch64-static -L "$root" "$root/usr/bin/python$v" -c 'import ssl, ctypes, decimal, select, socket' \
-        || { log "arm64 Python $v from sid does not start under qemu"; rm -rf "$root"; return 1; }
-    arm64_debs "$v" > "$root/.rselect-packages"
+        || { log "arm64 Python $v from $suite does not start under qemu"; rm -rf "$root"; return 1; }
+    arm64_request "$v" > "$root/.rselect-packages"
     log "arm64 Python $v ready: $root/usr/bin/python$v ($(qemu-aarch64-static -L "$root" "$root/usr/bin/python$v" -V))"
 }
 
@@ -119,11 +141,12 @@ mkdir -p "$cache"
 if [ "$arch" = arm64 ]; then
     "$(dirname "$0")/install-tools.sh" --packages qemu-user-static >&2
     for v in "$@"; do
+        request=$(arm64_request "$v") || exit 2
         root=$cache/arm64/$v
-        # Built before, from today's package list?
-        if [ "$(cat "$root/.rselect-packages" 2>/dev/null)" != "$(arm64_debs "$v")" ]; then
+        # Built before, by this request?
+        if [ "$(cat "$root/.rselect-packages" 2>/dev/null)" != "$request" ]; then
             exec 9>"$cache/.lock"; flock 9
-            [ "$(cat "$root/.rselect-packages" 2>/dev/null)" = "$(arm64_debs "$v")" ] || build_arm64 "$v"
+            [ "$(cat "$root/.rselect-packages" 2>/dev/null)" = "$request" ] || build_arm64 "$v"
             flock -u 9
         fi
         echo "$root"
