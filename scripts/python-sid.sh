@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# CPython 3.14 / 3.15 on Debian 12, from Debian sid's binary packages.
+# CPython on Debian 12 from Debian's binary packages: 3.14 and 3.15 from sid,
+# and for the aarch64 wheels arm64 ones from bookworm, trixie and sid.
 #
 #   scripts/python-sid.sh 3.14 [3.15 ...]    prints the interpreter path of each
 #   scripts/python-sid.sh --arch arm64 3.11|3.13|3.14|3.15 ...
@@ -115,6 +116,7 @@ build_arm64() {
     mapfile -t debs < <(apt-cache "${APT_OPTS[@]}" depends --recurse --no-recommends \
         --no-suggests --no-conflicts --no-breaks --no-replaces --no-enhances \
         "python$v" "libpython$v-stdlib" musl | grep -E '^[a-z0-9]' | sort -u)
+    [[ " ${debs[*]} " == *" python$v "* ]] || { log "python$v not in $suite's arm64 lists"; return 1; }
     log "downloading ${#debs[@]} arm64 packages of $suite for Python $v"
     (cd "$tmp" && apt-get "${APT_OPTS[@]}" -qq download "${debs[@]}" >&2)
     mkdir -p "$tmp/root"
