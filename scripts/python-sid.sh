@@ -99,13 +99,15 @@ arm64_suite() {
         *) log "no arm64 CPython $1 in Debian (3.11, 3.13, 3.14 and later)"; return 2 ;;
     esac
 }
+# The packages a root is the dependency closure of.
+arm64_packages() { echo "python$1 libpython$1-stdlib musl"; }
 arm64_request() {  # what a root is built from: the marker of a cached one
     local suite
     suite=$(arm64_suite "$1") || return
-    echo "$suite: python$1 libpython$1-stdlib musl"
+    echo "$suite: $(arm64_packages "$1")"
 }
 build_arm64() {
-    local v=$1 suite root=$cache/arm64/$1 tmp debs
+    local v=$1 suite root=$cache/arm64/$1 tmp debs top
     suite=$(arm64_suite "$v")
     mkdir -p "$cache/arm64"
     tmp=$(mktemp -d "$cache/arm64/.build-$v.XXXX")
@@ -113,9 +115,10 @@ build_arm64() {
     apt_state "$suite"
     # Every package these depend on, recursively (Depends and Pre-Depends;
     # "<name>" lines are virtual packages, provided by one that is listed).
+    read -r -a top <<<"$(arm64_packages "$v")"
     mapfile -t debs < <(apt-cache "${APT_OPTS[@]}" depends --recurse --no-recommends \
         --no-suggests --no-conflicts --no-breaks --no-replaces --no-enhances \
-        "python$v" "libpython$v-stdlib" musl | grep -E '^[a-z0-9]' | sort -u)
+        "${top[@]}" | grep -E '^[a-z0-9]' | sort -u)
     [[ " ${debs[*]} " == *" python$v "* ]] || { log "python$v not in $suite's arm64 lists"; return 1; }
     log "downloading ${#debs[@]} arm64 packages of $suite for Python $v"
     (cd "$tmp" && apt-get "${APT_OPTS[@]}" -qq download "${debs[@]}" >&2)
